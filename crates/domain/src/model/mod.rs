@@ -1,0 +1,21 @@
+//! Entities and validated value types. Each value type parses once at the
+//! edge and cannot be built invalid.
+
+mod client;
+mod ids;
+mod page;
+mod session;
+mod time;
+mod token;
+mod user;
+
+pub use client::ClientInfo;
+pub use ids::{SessionId, UserId};
+pub use page::{Cursor, CursorError, CursorValue, Limit, Page, SortField, SortKey};
+pub use session::{
+    AccessGrant, RefreshRecord, RefreshState, RefreshToken, SecretKey, Session, SessionState,
+    TokenHash,
+};
+pub use time::Timestamp;
+pub use token::{AccessClaims, Principal, TokenPair};
+pub use user::{DisplayName, Email, NewUser, Password, PasswordHash, Role, SearchText, User};

@@ -1,0 +1,19 @@
+//! The set of ports the services are built from.
+
+use crate::ports::{Clock, PasswordHasher, SessionRepository, TokenIssuer, UserRepository};
+use std::sync::Arc;
+
+/// Every adapter a service may call, cheap to clone.
+#[derive(Clone)]
+pub struct Ports {
+    /// User storage.
+    pub users: Arc<dyn UserRepository>,
+    /// Session storage.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Password hashing.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// Access-token signing.
+    pub tokens: Arc<dyn TokenIssuer>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
