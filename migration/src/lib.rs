@@ -1,1 +1,21 @@
-//! stub
+//! Every schema change of backend-api, in order, each with a working `down`.
+//!
+//! Timestamps are `BIGINT` microseconds since the Unix epoch on every
+//! database, so they sort as numbers and keep microsecond precision.
+//! Migrations use the portable `schema::*` helpers and sea-query builders,
+//! never entities, so they stay valid however the code evolves.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_users_and_sessions;
+
+/// The list of migrations, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_users_and_sessions::Migration)]
+    }
+}

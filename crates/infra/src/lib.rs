@@ -1,1 +1,22 @@
-//! stub
+//! Adapters for the domain ports: SeaORM repositories on PostgreSQL and
+//! SQLite, the Argon2 password hasher and the JWT access-token issuer, plus
+//! the database handle and the migration runner the server wires them with.
+//!
+//! With the `testing` feature, `testing::TestDatabase` hands out a fresh,
+//! migrated database per test.
+
+mod db;
+mod entities;
+mod error;
+mod hasher;
+mod jwt;
+pub mod migrate;
+mod repos;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::Db;
+pub use error::InfraError;
+pub use hasher::Argon2Hasher;
+pub use jwt::{JwtAlgorithm, JwtIssuer};
+pub use repos::{SeaSessions, SeaUsers};

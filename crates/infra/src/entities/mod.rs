@@ -1,0 +1,6 @@
+//! SeaORM entities of the tables the repositories use. They never leave this
+//! crate: repositories translate them to domain types.
+
+pub mod refresh_tokens;
+pub mod sessions;
+pub mod users;

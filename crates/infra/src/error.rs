@@ -1,0 +1,38 @@
+//! Errors of the infrastructure set-up: connecting, migrating, loading keys.
+//! (Repository calls return the domain's `RepoError` instead.)
+
+use sea_orm::DbErr;
+use std::path::PathBuf;
+
+/// Why the infrastructure could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum InfraError {
+    /// The database URL names a database other than SQLite or PostgreSQL.
+    /// (The URL itself is left out: it may hold a password.)
+    #[error("unsupported database URL: expected sqlite:, postgres:// or postgresql://")]
+    UnsupportedDatabase,
+    /// The folder for the SQLite file could not be created.
+    #[error("could not create the database folder {}", path.display())]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Connecting to the database failed.
+    #[error("could not connect to the database")]
+    Connect(#[source] DbErr),
+    /// The database did not answer or refused a statement.
+    #[error("database error")]
+    Database(#[source] DbErr),
+    /// A migration failed.
+    #[error("database migration failed")]
+    Migrate(#[source] DbErr),
+    /// A signing key or secret is unusable; the text says why.
+    #[error("invalid key: {0}")]
+    Key(String),
+    /// The password hasher could not be set up.
+    #[error("password hasher set-up failed: {0}")]
+    Hasher(String),
+}

@@ -1,0 +1,11 @@
+//! Repository behaviour on real databases: every test body runs on SQLite
+//! and on PostgreSQL (when `TEST_DATABASE_URL` is set), each on a fresh
+//! database.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod migrations;
+mod sessions;
+mod users;
