@@ -19,4 +19,4 @@ pub use db::Db;
 pub use error::InfraError;
 pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
-pub use repos::{SeaSessions, SeaUsers};
+pub use repos::{SeaIdempotency, SeaItems, SeaSessions, SeaUsers};

@@ -2,10 +2,16 @@
 //! error translation, row conversion, write transactions.
 
 mod convert;
+mod idempotency;
+mod item_sql;
+mod items;
 mod queries;
 mod sessions;
+mod sql;
 mod users;
 
+pub use idempotency::SeaIdempotency;
+pub use items::SeaItems;
 pub use sessions::SeaSessions;
 pub use users::SeaUsers;
 

@@ -10,13 +10,19 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 on_both!(down_then_up_again);
 
 async fn down_then_up_again(db: Db) {
-    let applied = vec![MigrationState {
-        name: "m20261126_000001_users_and_sessions".into(),
+    let applied: Vec<_> = [
+        "m20261126_000001_users_and_sessions",
+        "m20261126_000002_items_and_idempotency",
+    ]
+    .map(|name| MigrationState {
+        name: name.into(),
         applied: true,
-    }];
+    })
+    .into();
     assert_eq!(migrate::status(&db).await.unwrap(), applied);
 
-    migrate::down(&db, 1).await.unwrap();
+    let all = u32::try_from(applied.len()).unwrap();
+    migrate::down(&db, all).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     assert!(status.iter().all(|m| !m.applied), "{status:?}");
     let users = SeaUsers::new(db.clone());

@@ -1,0 +1,239 @@
+//! The SQL of [`super::SeaItems`]: the statements, and `items` rows as
+//! domain items.
+
+use super::sql::{Sql, escape_like, json_column};
+use anyhow::anyhow;
+use domain::FieldError;
+use domain::model::{
+    Attributes, AttributesChange, CursorValue, Description, Item, ItemChange, ItemId, ItemName,
+    SortField, Timestamp, UserId,
+};
+use domain::ports::{ItemQuery, Scope};
+use sea_orm::{DbBackend, QueryResult, Value};
+use uuid::Uuid;
+
+/// The columns every read returns, in [`item`]'s order.
+pub(super) const COLUMNS: &str =
+    "id, owner_id, name, description, attributes, version, created_at, updated_at";
+
+/// What an `items` row came to.
+pub(super) enum Row {
+    /// A valid item.
+    Item(Item),
+    /// The stored attributes break the limits (only a merge can do that).
+    Invalid(FieldError),
+}
+
+/// Reads an `items` row; attributes outside the limits are reported, not
+/// an error, so that a merge can be rolled back as invalid.
+pub(super) fn item(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row> {
+    let text = |col: &str| row.try_get::<String>("", col);
+    let micros = |col: &str| -> anyhow::Result<Timestamp> {
+        let value: i64 = row.try_get("", col)?;
+        Timestamp::from_unix_micros(value).ok_or_else(|| anyhow!("{col} {value} out of range"))
+    };
+    let attributes = match Attributes::parse(json_column(row, "attributes", backend)?, "attributes")
+    {
+        Ok(attributes) => attributes,
+        Err(error) => return Ok(Row::Invalid(error)),
+    };
+    let description = row
+        .try_get::<Option<String>>("", "description")?
+        .map(|text| Description::parse(&text))
+        .transpose()
+        .map_err(|e| anyhow!("stored description is invalid: {e}"))?;
+    Ok(Row::Item(Item {
+        id: ItemId(row.try_get::<Uuid>("", "id")?),
+        owner_id: UserId(row.try_get::<Uuid>("", "owner_id")?),
+        name: ItemName::parse(&text("name")?)
+            .map_err(|e| anyhow!("stored name is invalid: {e}"))?,
+        description,
+        attributes,
+        version: row.try_get("", "version")?,
+        created_at: micros("created_at")?,
+        updated_at: micros("updated_at")?,
+    }))
+}
+
+/// Reads an `items` row that must hold a valid item.
+pub(super) fn valid_item(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Item> {
+    match item(row, backend)? {
+        Row::Item(item) => Ok(item),
+        Row::Invalid(error) => Err(anyhow!("stored attributes are invalid: {error}")),
+    }
+}
+
+/// The lower-cased name that `q` searches.
+pub(super) fn name_lower(name: &ItemName) -> String {
+    name.as_str().to_lowercase()
+}
+
+/// Adds `WHERE`/`AND id = … AND owner_id = …` for `id` in `scope`.
+fn where_id(sql: &mut Sql, id: ItemId, scope: Scope) {
+    sql.and().push("id = ").bind(id.0);
+    if let Scope::Owner(owner) = scope {
+        sql.and().push("owner_id = ").bind(owner.0);
+    }
+}
+
+/// `SELECT … FROM items …` of the item with `id` in `scope`.
+pub(super) fn select(backend: DbBackend, id: ItemId, scope: Scope) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ").push(COLUMNS).push(" FROM items");
+    where_id(&mut sql, id, scope);
+    sql
+}
+
+/// `INSERT INTO items …` for `item`.
+pub(super) fn insert(backend: DbBackend, item: &Item) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("INSERT INTO items (id, owner_id, name, name_lower, description, attributes, ")
+        .push("version, created_at, updated_at) VALUES (")
+        .bind(item.id.0)
+        .push(", ")
+        .bind(item.owner_id.0)
+        .push(", ")
+        .bind(item.name.as_str())
+        .push(", ")
+        .bind(name_lower(&item.name))
+        .push(", ")
+        .bind(item.description.as_ref().map(|d| d.as_str().to_owned()))
+        .push(", ")
+        .bind_json(&item.attributes.to_value())
+        .push(", ")
+        .bind(item.version)
+        .push(", ")
+        .bind(item.created_at.unix_micros())
+        .push(", ")
+        .bind(item.updated_at.unix_micros())
+        .push(")");
+    sql
+}
+
+/// The one `UPDATE … RETURNING` of a change: an attributes merge is done
+/// by the database (`jsonb_merge_patch` / `json_patch`), never in Rust.
+pub(super) fn update(
+    backend: DbBackend,
+    id: ItemId,
+    scope: Scope,
+    change: &ItemChange,
+    expected: Option<i64>,
+    now: Timestamp,
+) -> Sql {
+    let mut sql = Sql::new(backend);
+    let name = change.name.as_ref();
+    sql.push("UPDATE items SET name = COALESCE(")
+        .bind(name.map(|n| n.as_str().to_owned()))
+        .push(", name), name_lower = COALESCE(")
+        .bind(name.map(name_lower))
+        .push(", name_lower)");
+    if let Some(description) = &change.description {
+        sql.push(", description = ")
+            .bind(description.as_ref().map(|d| d.as_str().to_owned()));
+    }
+    match &change.attributes {
+        AttributesChange::Keep => {}
+        AttributesChange::Replace(attributes) => {
+            sql.push(", attributes = ")
+                .bind_json(&attributes.to_value());
+        }
+        AttributesChange::Merge(patch) => {
+            let patch = serde_json::Value::Object(patch.clone());
+            if sql.is_postgres() {
+                sql.push(", attributes = jsonb_merge_patch(attributes, ")
+                    .bind_json(&patch)
+                    .push(")");
+            } else {
+                // `json()` keeps the stored text compact.
+                sql.push(", attributes = json(json_patch(attributes, ")
+                    .bind_json(&patch)
+                    .push("))");
+            }
+        }
+    }
+    sql.push(", version = version + 1, updated_at = ")
+        .bind(now.unix_micros());
+    where_id(&mut sql, id, scope);
+    if let Some(version) = expected {
+        sql.and().push("version = ").bind(version);
+    }
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// `DELETE … RETURNING` of the item when its version is `expected`.
+pub(super) fn delete(backend: DbBackend, id: ItemId, scope: Scope, expected: Option<i64>) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("DELETE FROM items");
+    where_id(&mut sql, id, scope);
+    if let Some(version) = expected {
+        sql.and().push("version = ").bind(version);
+    }
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// `SELECT 1 FROM items …`: whether the item exists in scope.
+pub(super) fn exists(backend: DbBackend, id: ItemId, scope: Scope) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT 1 AS found FROM items");
+    where_id(&mut sql, id, scope);
+    sql
+}
+
+/// The keyset page of `query`: rows after its cursor in (sort column, id)
+/// order, `limit + 1` of them. Names compare bytewise on both databases.
+/// `None` when the cursor's value can't belong to the sort column.
+pub(super) fn list(backend: DbBackend, query: &ItemQuery) -> Option<Sql> {
+    let mut sql = Sql::new(backend);
+    let column = match query.sort.field {
+        SortField::CreatedAt => "created_at",
+        SortField::UpdatedAt => "updated_at",
+        SortField::Name if sql.is_postgres() => r#"name COLLATE "C""#,
+        SortField::Name => "name",
+    };
+    sql.push("SELECT ").push(COLUMNS).push(" FROM items");
+    if let Scope::Owner(owner) = query.scope {
+        sql.and().push("owner_id = ").bind(owner.0);
+    }
+    if let Some(q) = &query.q {
+        sql.and()
+            .push("name_lower LIKE ")
+            .bind(format!("%{}%", escape_like(q.as_str())))
+            .push(r" ESCAPE '\'");
+    }
+    let (beyond, direction) = if query.sort.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(after) = &query.after {
+        let value: Value = match (&after.value, query.sort.field) {
+            (CursorValue::Text(text), SortField::Name) => text.clone().into(),
+            (CursorValue::Micros(at), SortField::CreatedAt | SortField::UpdatedAt) => (*at).into(),
+            _ => return None,
+        };
+        // `(col, id) > (v, i)` spelled out, for both databases.
+        sql.and()
+            .push("(")
+            .push(column)
+            .push(" ")
+            .push(beyond)
+            .push(" ");
+        sql.bind(value.clone())
+            .push(" OR (")
+            .push(column)
+            .push(" = ");
+        sql.bind(value).push(" AND id ").push(beyond).push(" ");
+        sql.bind(after.id).push("))");
+    }
+    sql.push(" ORDER BY ")
+        .push(column)
+        .push(" ")
+        .push(direction)
+        .push(", id ")
+        .push(direction)
+        .push(" LIMIT ")
+        .bind(i64::try_from(query.limit.get() + 1).unwrap_or(i64::MAX));
+    Some(sql)
+}

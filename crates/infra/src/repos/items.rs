@@ -1,0 +1,149 @@
+//! [`ItemRepository`] on SeaORM: one atomic `UPDATE … RETURNING` per change,
+//! with the attributes merge done by the database.
+
+use super::item_sql::{self, Row};
+use super::{begin_write, unexpected};
+use crate::Db;
+use async_trait::async_trait;
+use domain::RepoError;
+use domain::model::{Item, ItemChange, ItemId, Timestamp};
+use domain::ports::{ItemQuery, ItemRepository, Scope, WriteOutcome};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
+
+/// Items in the `items` table.
+#[derive(Debug, Clone)]
+pub struct SeaItems {
+    db: Db,
+}
+
+impl SeaItems {
+    /// Items stored in `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.db.connection().get_database_backend()
+    }
+
+    /// Finishes a conditional write whose `RETURNING` gave `row`: commits a
+    /// valid result, else rolls back and says why nothing was written.
+    async fn settle(
+        &self,
+        txn: DatabaseTransaction,
+        row: Option<QueryResult>,
+        (id, scope): (ItemId, Scope),
+        expected: Option<i64>,
+        context: &'static str,
+    ) -> Result<WriteOutcome<Item>, RepoError> {
+        let backend = self.backend();
+        let outcome = match row {
+            Some(row) => match item_sql::item(&row, backend)? {
+                Row::Item(item) => {
+                    txn.commit().await.map_err(unexpected(context))?;
+                    return Ok(WriteOutcome::Done(item));
+                }
+                Row::Invalid(error) => WriteOutcome::Invalid(vec![error]),
+            },
+            None if expected.is_none() => WriteOutcome::NotFound,
+            None => {
+                // Same transaction: the row can't change between the two.
+                let found = txn
+                    .query_one_raw(item_sql::exists(backend, id, scope).build())
+                    .await
+                    .map_err(unexpected(context))?;
+                if found.is_some() {
+                    WriteOutcome::VersionMismatch
+                } else {
+                    WriteOutcome::NotFound
+                }
+            }
+        };
+        txn.rollback().await.map_err(unexpected(context))?;
+        Ok(outcome)
+    }
+}
+
+#[async_trait]
+impl ItemRepository for SeaItems {
+    #[tracing::instrument(skip_all, fields(item_id = %item.id))]
+    async fn create(&self, item: &Item) -> Result<(), RepoError> {
+        self.db
+            .connection()
+            .execute_raw(item_sql::insert(self.backend(), item).build())
+            .await
+            .map_err(unexpected("inserting an item"))?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(item_id = %id))]
+    async fn find(&self, id: ItemId, scope: Scope) -> Result<Option<Item>, RepoError> {
+        let row = self
+            .db
+            .connection()
+            .query_one_raw(item_sql::select(self.backend(), id, scope).build())
+            .await
+            .map_err(unexpected("loading an item"))?;
+        Ok(row
+            .map(|row| item_sql::valid_item(&row, self.backend()))
+            .transpose()?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list(&self, query: &ItemQuery) -> Result<Vec<Item>, RepoError> {
+        let Some(sql) = item_sql::list(self.backend(), query) else {
+            // A cursor of another sort column matches nothing.
+            return Ok(Vec::new());
+        };
+        let rows = self
+            .db
+            .connection()
+            .query_all_raw(sql.build())
+            .await
+            .map_err(unexpected("listing items"))?;
+        Ok(rows
+            .iter()
+            .map(|row| item_sql::valid_item(row, self.backend()))
+            .collect::<anyhow::Result<_>>()?)
+    }
+
+    #[tracing::instrument(skip_all, fields(item_id = %id))]
+    async fn update(
+        &self,
+        id: ItemId,
+        scope: Scope,
+        change: &ItemChange,
+        expected: Option<i64>,
+        now: Timestamp,
+    ) -> Result<WriteOutcome<Item>, RepoError> {
+        let context = "updating an item";
+        let statement = item_sql::update(self.backend(), id, scope, change, expected, now);
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let row = txn
+            .query_one_raw(statement.build())
+            .await
+            .map_err(unexpected(context))?;
+        self.settle(txn, row, (id, scope), expected, context).await
+    }
+
+    #[tracing::instrument(skip_all, fields(item_id = %id))]
+    async fn delete(
+        &self,
+        id: ItemId,
+        scope: Scope,
+        expected: Option<i64>,
+    ) -> Result<WriteOutcome<Item>, RepoError> {
+        let context = "deleting an item";
+        let statement = item_sql::delete(self.backend(), id, scope, expected);
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let row = txn
+            .query_one_raw(statement.build())
+            .await
+            .map_err(unexpected(context))?;
+        self.settle(txn, row, (id, scope), expected, context).await
+    }
+}
