@@ -1,1 +1,54 @@
-//! stub
+//! The actix-web application of backend-api: routes → handlers → domain
+//! services, with problem+json errors, request ids and the OpenAPI
+//! description. It names no database type.
+
+pub mod cors;
+pub mod dto;
+pub mod error;
+pub mod etag;
+pub mod extract;
+pub mod idempotency;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod state;
+
+pub use error::ApiError;
+pub use state::{ApiConfig, AppState, DependencyCheck};
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Builds the application: state, body limits, error handling, routes,
+/// `/openapi.json` and Swagger UI at `/docs`.
+pub fn build_app(
+    state: AppState,
+    config: ApiConfig,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = config.max_body_bytes;
+    let cors = cors::cors(&config.cors_origins);
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::Data::new(config))
+        .app_data(extract::json_config(limit))
+        .app_data(extract::form_config(limit))
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .app_data(extract::payload_config(limit))
+        .configure(routes::configure)
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
+        .wrap(cors)
+        .wrap(actix_web::middleware::from_fn(middleware::request_context))
+}

@@ -60,6 +60,9 @@ pub enum ServiceError {
     /// The resource does not exist or belongs to someone else.
     #[error("not found")]
     NotFound,
+    /// `If-Match` named a version that is no longer current.
+    #[error("the resource changed: If-Match does not match its current version")]
+    PreconditionFailed,
     /// A unique value is taken; the text says which.
     #[error("{0}")]
     Conflict(&'static str),

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `backend-api` binary.
+
+fn main() -> std::process::ExitCode {
+    server::cli::run()
+}

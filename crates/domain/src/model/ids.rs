@@ -45,3 +45,7 @@ id_type!(
     /// Identifies a login session (the family of rotated refresh tokens).
     SessionId
 );
+id_type!(
+    /// Identifies an item.
+    ItemId
+);

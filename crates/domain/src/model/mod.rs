@@ -2,7 +2,9 @@
 //! edge and cannot be built invalid.
 
 mod client;
+mod event;
 mod ids;
+mod item;
 mod page;
 mod session;
 mod time;
@@ -10,7 +12,11 @@ mod token;
 mod user;
 
 pub use client::ClientInfo;
-pub use ids::{SessionId, UserId};
+pub use event::{Event, NewEvent, Stream};
+pub use ids::{ItemId, SessionId, UserId};
+pub use item::{
+    Attributes, AttributesChange, Description, Item, ItemChange, ItemDraft, ItemName, merge_patch,
+};
 pub use page::{Cursor, CursorError, CursorValue, Limit, Page, SortField, SortKey};
 pub use session::{
     AccessGrant, RefreshRecord, RefreshState, RefreshToken, SecretKey, Session, SessionState,

@@ -183,7 +183,10 @@ impl Cursor {
         let value_fits = matches!(
             (&cursor.value, sort.field),
             (CursorValue::Text(_), SortField::Name)
-                | (CursorValue::Micros(_), SortField::CreatedAt | SortField::UpdatedAt)
+                | (
+                    CursorValue::Micros(_),
+                    SortField::CreatedAt | SortField::UpdatedAt
+                )
         );
         if cursor.sort != sort.as_param() || cursor.query.as_deref() != query {
             return Err(CursorError::Mismatch);
@@ -208,7 +211,11 @@ impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows fetched: the extra row only
     /// says that another page exists. `cursor_of` makes the cursor from the
     /// last row kept.
-    pub fn from_overfetch(mut rows: Vec<T>, limit: Limit, cursor_of: impl Fn(&T) -> Cursor) -> Self {
+    pub fn from_overfetch(
+        mut rows: Vec<T>,
+        limit: Limit,
+        cursor_of: impl Fn(&T) -> Cursor,
+    ) -> Self {
         let limit = usize::try_from(limit.get()).unwrap_or(usize::MAX);
         let more = rows.len() > limit;
         rows.truncate(limit);
@@ -240,7 +247,13 @@ mod tests {
     #[test]
     fn sort_parses_direction() {
         let key = SortKey::parse("-name", ALL).expect("valid");
-        assert_eq!(key, SortKey { field: SortField::Name, descending: true });
+        assert_eq!(
+            key,
+            SortKey {
+                field: SortField::Name,
+                descending: true
+            }
+        );
         assert!(SortKey::parse("name", &[SortField::CreatedAt]).is_err());
         assert!(SortKey::parse("size", ALL).is_err());
     }
@@ -251,16 +264,32 @@ mod tests {
         let cursor = Cursor::new(sort, Some("ab"), CursorValue::Micros(42), Uuid::nil());
         let text = cursor.encode();
         assert_eq!(Cursor::decode(&text, sort, Some("ab")), Ok(cursor));
-        assert_eq!(Cursor::decode(&text, sort, None), Err(CursorError::Mismatch));
+        assert_eq!(
+            Cursor::decode(&text, sort, None),
+            Err(CursorError::Mismatch)
+        );
         let other = SortKey::parse("created_at", ALL).expect("valid");
-        assert_eq!(Cursor::decode(&text, other, Some("ab")), Err(CursorError::Mismatch));
-        assert_eq!(Cursor::decode("!!", sort, None), Err(CursorError::Malformed));
+        assert_eq!(
+            Cursor::decode(&text, other, Some("ab")),
+            Err(CursorError::Mismatch)
+        );
+        assert_eq!(
+            Cursor::decode("!!", sort, None),
+            Err(CursorError::Malformed)
+        );
     }
 
     #[test]
     fn overfetch_sets_next_cursor_only_when_more_rows_exist() {
         let limit = Limit::new(2).expect("valid");
-        let cursor_of = |id: &u8| Cursor::new(SortKey::NEWEST_FIRST, None, CursorValue::Micros(i64::from(*id)), Uuid::nil());
+        let cursor_of = |id: &u8| {
+            Cursor::new(
+                SortKey::NEWEST_FIRST,
+                None,
+                CursorValue::Micros(i64::from(*id)),
+                Uuid::nil(),
+            )
+        };
         let page = Page::from_overfetch(vec![1, 2, 3], limit, cursor_of);
         assert_eq!(page.data, vec![1, 2]);
         assert!(page.next_cursor.is_some());

@@ -179,7 +179,13 @@ mod tests {
     #[test]
     fn generated_tokens_carry_256_bits() {
         let token = RefreshToken::generate();
-        assert_eq!(URL_SAFE_NO_PAD.decode(token.as_str()).expect("base64").len(), 32);
+        assert_eq!(
+            URL_SAFE_NO_PAD
+                .decode(token.as_str())
+                .expect("base64")
+                .len(),
+            32
+        );
         assert_ne!(token, RefreshToken::generate());
     }
 }

@@ -74,6 +74,22 @@ impl Password {
         Ok(Self(SecretString::from(raw)))
     }
 
+    /// Longest text accepted as a password *candidate* (bounds hashing cost).
+    pub const MAX_CANDIDATE_CHARS: usize = 1024;
+
+    /// Accepts any text of at most 1024 characters as a candidate to check
+    /// against a stored hash (at login): a too-short guess is simply wrong,
+    /// never a validation error that would tell it apart.
+    ///
+    /// # Errors
+    /// A [`FieldError`] on `field` when longer than 1024 characters.
+    pub fn candidate(raw: &str, field: &str) -> Result<Self, FieldError> {
+        if raw.chars().count() > Self::MAX_CANDIDATE_CHARS {
+            return Err(FieldError::new(field, "must be at most 1024 characters"));
+        }
+        Ok(Self(SecretString::from(raw)))
+    }
+
     /// [`Password::parse_field`] on the field `password`.
     ///
     /// # Errors
@@ -109,7 +125,10 @@ impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let name = raw.trim();
         if name.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError::new("display_name", "must be at most 200 characters"));
+            return Err(FieldError::new(
+                "display_name",
+                "must be at most 200 characters",
+            ));
         }
         if name.chars().any(char::is_control) {
             return Err(FieldError::new(
@@ -223,7 +242,16 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused() {
-        for raw in ["", "ada", "@example.com", "ada@", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com"] {
+        for raw in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@.com",
+        ] {
             assert!(Email::parse(raw).is_err(), "{raw:?} should be refused");
         }
     }

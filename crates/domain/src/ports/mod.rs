@@ -3,13 +3,23 @@
 //! [`crate::testing`].
 
 mod clock;
+mod events;
 mod hasher;
+mod idempotency;
+mod items;
+mod notifier;
 mod sessions;
 mod tokens;
 mod users;
 
 pub use clock::{Clock, SystemClock};
+pub use events::{EventFilter, EventLog};
 pub use hasher::{HashError, PasswordHasher};
+pub use idempotency::{
+    ClaimOutcome, IdempotencyClaim, IdempotencyKey, IdempotencyStore, StoredResponse,
+};
+pub use items::{ItemQuery, ItemRepository, Scope, WriteOutcome};
+pub use notifier::{NoNotifier, Notifier, Revoked};
 pub use sessions::SessionRepository;
 pub use tokens::{TokenError, TokenIssuer};
 pub use users::{UserQuery, UserRepository, UserUpdate};

@@ -6,6 +6,7 @@ use crate::model::{
     RefreshRecord, RefreshState, RefreshToken, Role, SecretKey, Session, SessionId, SessionState,
     Timestamp, TokenPair, User, UserId,
 };
+use crate::ports::Revoked;
 use crate::{RepoError, ServiceError};
 use anyhow::Context;
 use std::sync::Arc;
@@ -74,7 +75,11 @@ impl AuthService {
     ///
     /// # Errors
     /// [`ServiceError::Conflict`] when the email is registered.
-    pub async fn create_user(&self, input: RegisterInput, role: Role) -> Result<User, ServiceError> {
+    pub async fn create_user(
+        &self,
+        input: RegisterInput,
+        role: Role,
+    ) -> Result<User, ServiceError> {
         let hash = self
             .ports
             .hasher
@@ -217,10 +222,16 @@ impl AuthService {
         }
         // Reuse outside the window: someone replayed an old token, so the
         // whole session (every token descended from that login) is revoked.
-        self.ports
+        if self
+            .ports
             .sessions
             .revoke(state.session.user_id, state.session.id, now)
-            .await?;
+            .await?
+        {
+            self.ports
+                .notifier
+                .sessions_revoked(state.session.user_id, Revoked::One(state.session.id));
+        }
         Err(ServiceError::InvalidRefreshToken)
     }
 
@@ -255,6 +266,9 @@ impl AuthService {
             .sessions
             .revoke(principal.user_id, principal.session_id, now)
             .await?;
+        self.ports
+            .notifier
+            .sessions_revoked(principal.user_id, Revoked::One(principal.session_id));
         Ok(())
     }
 
@@ -291,6 +305,9 @@ impl AuthService {
             .revoke(principal.user_id, id, now)
             .await?
         {
+            self.ports
+                .notifier
+                .sessions_revoked(principal.user_id, Revoked::One(id));
             Ok(())
         } else {
             Err(ServiceError::NotFound)

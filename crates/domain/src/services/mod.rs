@@ -2,9 +2,13 @@
 //! talks to ports only.
 
 mod auth;
+mod idempotency;
+mod items;
 mod ports;
 mod users;
 
 pub use auth::{AuthService, AuthSettings, RegisterInput};
+pub use idempotency::{IdempotencyService, KEEP_FOR, STALE_AFTER};
+pub use items::{ITEM_SORTS, ItemListQuery, ItemService, cursor_value};
 pub use ports::Ports;
 pub use users::{AdminUpdate, PasswordChange, UpdateMe, UserService};

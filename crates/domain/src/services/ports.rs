@@ -1,6 +1,9 @@
 //! The set of ports the services are built from.
 
-use crate::ports::{Clock, PasswordHasher, SessionRepository, TokenIssuer, UserRepository};
+use crate::ports::{
+    Clock, EventLog, IdempotencyStore, ItemRepository, Notifier, PasswordHasher, SessionRepository,
+    TokenIssuer, UserRepository,
+};
 use std::sync::Arc;
 
 /// Every adapter a service may call, cheap to clone.
@@ -10,6 +13,14 @@ pub struct Ports {
     pub users: Arc<dyn UserRepository>,
     /// Session storage.
     pub sessions: Arc<dyn SessionRepository>,
+    /// Item storage.
+    pub items: Arc<dyn ItemRepository>,
+    /// Idempotency records.
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The event log (reads; writes go with each change).
+    pub events: Arc<dyn EventLog>,
+    /// Signals to live connections.
+    pub notifier: Arc<dyn Notifier>,
     /// Password hashing.
     pub hasher: Arc<dyn PasswordHasher>,
     /// Access-token signing.

@@ -4,7 +4,7 @@ use super::Ports;
 use crate::model::{
     Cursor, CursorValue, DisplayName, Page, Password, Principal, Role, SearchText, User, UserId,
 };
-use crate::ports::{UserQuery, UserUpdate};
+use crate::ports::{Revoked, UserQuery, UserUpdate};
 use crate::{FieldError, ServiceError};
 use anyhow::Context;
 use time::Duration;
@@ -78,8 +78,12 @@ impl UserService {
             ..UserUpdate::default()
         };
         if let Some(password) = &change.password {
-            self.check_password(principal.user_id, Some(&password.current), "password.current")
-                .await?;
+            self.check_password(
+                principal.user_id,
+                Some(&password.current),
+                "password.current",
+            )
+            .await?;
             let hash = self
                 .ports
                 .hasher
@@ -100,6 +104,10 @@ impl UserService {
                 .sessions
                 .revoke_all(principal.user_id, Some(principal.session_id), now)
                 .await?;
+            self.ports.notifier.sessions_revoked(
+                principal.user_id,
+                Revoked::AllBut(Some(principal.session_id)),
+            );
         }
         Ok(user)
     }
@@ -115,7 +123,9 @@ impl UserService {
         principal: &Principal,
         password: Option<&str>,
     ) -> Result<(), ServiceError> {
-        let has_password = self.check_password(principal.user_id, password, "password").await?;
+        let has_password = self
+            .check_password(principal.user_id, password, "password")
+            .await?;
         if !has_password {
             let session = self
                 .ports
@@ -130,6 +140,9 @@ impl UserService {
             }
         }
         self.ports.users.delete(principal.user_id).await?;
+        self.ports
+            .notifier
+            .sessions_revoked(principal.user_id, Revoked::AllBut(None));
         Ok(())
     }
 
@@ -150,13 +163,11 @@ impl UserService {
         let Some(hash) = stored else {
             return Ok(false);
         };
-        let given = given.ok_or_else(|| {
-            ServiceError::Invalid(vec![FieldError::new(field, "is required")])
-        })?;
+        let given = given
+            .ok_or_else(|| ServiceError::Invalid(vec![FieldError::new(field, "is required")]))?;
         let wrong = ServiceError::Forbidden("the current password is wrong");
-        let Ok(given) = Password::parse(given) else {
-            return Err(wrong);
-        };
+        let given =
+            Password::candidate(given, field).map_err(|e| ServiceError::Invalid(vec![e]))?;
         let matches = self
             .ports
             .hasher
@@ -214,6 +225,9 @@ impl UserService {
             .ok_or(ServiceError::NotFound)?;
         if change.disabled == Some(true) {
             self.ports.sessions.revoke_all(id, None, now).await?;
+            self.ports
+                .notifier
+                .sessions_revoked(id, Revoked::AllBut(None));
         }
         Ok(user)
     }
@@ -235,6 +249,9 @@ impl UserService {
             .ok_or(ServiceError::NotFound)?;
         let now = self.ports.clock.now();
         self.ports.sessions.revoke_all(id, None, now).await?;
+        self.ports
+            .notifier
+            .sessions_revoked(id, Revoked::AllBut(None));
         Ok(())
     }
 }

@@ -28,7 +28,10 @@ fn digest(salt: &str, password: &str) -> String {
 impl PasswordHasher for FakeHasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashError> {
         let salt = uuid::Uuid::new_v4().simple().to_string();
-        Ok(PasswordHash(format!("fake${salt}${}", digest(&salt, password.expose()))))
+        Ok(PasswordHash(format!(
+            "fake${salt}${}",
+            digest(&salt, password.expose())
+        )))
     }
 
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> Result<bool, HashError> {

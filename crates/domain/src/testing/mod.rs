@@ -2,21 +2,29 @@
 //! can be tested with this crate alone — no database, no server.
 
 mod clock;
+mod events;
 mod hasher;
+mod idempotency;
+mod items;
 mod sessions;
 mod store;
 mod tokens;
 mod users;
 
 pub use clock::ManualClock;
+pub use events::{InMemoryEvents, RecordingNotifier};
 pub use hasher::FakeHasher;
+pub use idempotency::InMemoryIdempotency;
+pub use items::InMemoryItems;
 pub use sessions::InMemorySessions;
 pub use store::MemoryStore;
 pub use tokens::FakeTokens;
 pub use users::InMemoryUsers;
 
 use crate::model::SecretKey;
-use crate::services::{AuthService, AuthSettings, Ports, UserService};
+use crate::services::{
+    AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
+};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Services wired to in-memory adapters, with a clock the test can move.
@@ -25,10 +33,16 @@ pub struct TestDomain {
     pub auth: AuthService,
     /// Account use cases.
     pub users: UserService,
+    /// Item use cases.
+    pub items: ItemService,
+    /// Idempotency keys.
+    pub idempotency: IdempotencyService,
     /// The adapters, for inspection.
     pub ports: Ports,
     /// The clock every service reads.
     pub clock: Arc<ManualClock>,
+    /// What the services signalled.
+    pub notifier: Arc<RecordingNotifier>,
 }
 
 impl TestDomain {
@@ -41,9 +55,14 @@ impl TestDomain {
     pub fn with_settings(settings: AuthSettings) -> Self {
         let clock = Arc::new(ManualClock::default());
         let store = Arc::new(MemoryStore::default());
+        let notifier = Arc::new(RecordingNotifier::default());
         let ports = Ports {
             users: Arc::new(InMemoryUsers::new(store.clone())),
-            sessions: Arc::new(InMemorySessions::new(store)),
+            sessions: Arc::new(InMemorySessions::new(store.clone())),
+            items: Arc::new(InMemoryItems::new(store.clone())),
+            idempotency: Arc::new(InMemoryIdempotency::new(store.clone())),
+            events: Arc::new(InMemoryEvents::new(store)),
+            notifier: notifier.clone(),
             hasher: Arc::new(FakeHasher::default()),
             tokens: Arc::new(FakeTokens::new(clock.clone())),
             clock: clock.clone(),
@@ -53,8 +72,11 @@ impl TestDomain {
         Self {
             auth: AuthService::new(ports.clone(), Arc::new(secret), settings),
             users: UserService::new(ports.clone()),
+            items: ItemService::new(ports.clone()),
+            idempotency: IdempotencyService::new(ports.clone()),
             ports,
             clock,
+            notifier,
         }
     }
 }

@@ -1,7 +1,10 @@
 //! The shared state behind the in-memory repositories (users own sessions,
 //! so both adapters see one store, like two tables of one database).
 
-use crate::model::{ClientInfo, PasswordHash, RefreshRecord, SessionState, Timestamp, User};
+use crate::model::{
+    ClientInfo, Event, Item, NewEvent, PasswordHash, RefreshRecord, SessionState, Timestamp, User,
+};
+use crate::ports::StoredResponse;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -21,11 +24,38 @@ pub(super) struct SessionRow {
     pub last_used_at: Timestamp,
 }
 
+/// A stored idempotency record.
+#[derive(Debug, Clone)]
+pub(super) struct IdempotencyRow {
+    pub fingerprint: Vec<u8>,
+    pub created_at: Timestamp,
+    pub response: Option<StoredResponse>,
+}
+
 /// Every table, each behind one lock taken in this order: users, sessions,
-/// refresh tokens.
+/// refresh tokens, items, idempotency.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     pub(super) users: Mutex<HashMap<Uuid, UserRow>>,
     pub(super) sessions: Mutex<HashMap<Uuid, SessionRow>>,
     pub(super) refresh: Mutex<HashMap<Vec<u8>, RefreshRecord>>,
+    pub(super) items: Mutex<HashMap<Uuid, Item>>,
+    pub(super) idempotency: Mutex<HashMap<(Uuid, &'static str, String), IdempotencyRow>>,
+    pub(super) events: Mutex<EventRows>,
+}
+
+/// The event log: unsequenced events waiting, sequenced ones kept.
+#[derive(Debug, Default)]
+pub(super) struct EventRows {
+    pub pending: Vec<(NewEvent, Timestamp)>,
+    pub logged: Vec<Event>,
+    pub last_seq: i64,
+    pub pruned_through: HashMap<&'static str, i64>,
+}
+
+impl MemoryStore {
+    /// Appends an unsequenced event (what a repository does with a write).
+    pub(super) fn append_event(&self, event: NewEvent, at: Timestamp) {
+        super::lock(&self.events).pending.push((event, at));
+    }
 }

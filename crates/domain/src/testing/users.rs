@@ -93,6 +93,7 @@ impl UserRepository for InMemoryUsers {
             sessions.remove(sid);
         }
         lock(&self.0.refresh).retain(|_, record| !gone.contains(&record.session_id.0));
+        lock(&self.0.items).retain(|_, item| item.owner_id != id);
         Ok(removed)
     }
 
@@ -114,7 +115,11 @@ impl UserRepository for InMemoryUsers {
                         crate::model::CursorValue::Micros(m) => m,
                         crate::model::CursorValue::Text(_) => return false,
                     };
-                    if desc { key(u) < (at, c.id) } else { key(u) > (at, c.id) }
+                    if desc {
+                        key(u) < (at, c.id)
+                    } else {
+                        key(u) > (at, c.id)
+                    }
                 })
             })
             .collect();

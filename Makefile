@@ -1,0 +1,47 @@
+# The commands the README names. `make run` and `make test` are all a fresh
+# machine needs (a Rust toolchain); nothing else to install.
+
+CARGO ?= cargo
+NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
+
+.PHONY: run build release test test-unit lint fmt migrate-status bench clean-test-databases
+
+## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
+run:
+	$(CARGO) run -p server --bin backend-api -- serve
+
+## Debug build of everything.
+build:
+	$(CARGO) build --workspace
+
+## Optimised binary at target/release/backend-api.
+release:
+	$(CARGO) build --release -p server --bin backend-api
+
+## Format check, lints, then every test (PostgreSQL ones when TEST_DATABASE_URL is set).
+test: lint test-unit
+
+test-unit:
+ifeq ($(NEXTEST),yes)
+	$(CARGO) nextest run --workspace --no-fail-fast
+else
+	$(CARGO) test --workspace --no-fail-fast --tests
+endif
+	$(CARGO) test --workspace --doc
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## Show which migrations are applied to DATABASE_URL.
+migrate-status:
+	$(CARGO) run -p server --bin backend-api -- migrate status
+
+## Drop leftover test databases (test_*) on TEST_DATABASE_URL's server.
+clean-test-databases:
+	psql "$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -Atc \
+	  "SELECT 'DROP DATABASE \"' || datname || '\" WITH (FORCE);' FROM pg_database WHERE datname LIKE 'test\_%'" \
+	  | psql "$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -q

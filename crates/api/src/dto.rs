@@ -1,0 +1,173 @@
+//! Response bodies shared by several routes. Domain types never reach the
+//! wire directly: each has its body type here.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, HeaderValue};
+use domain::model::{Session, TokenPair, User};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// `User`: never a password hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserBody {
+    /// Identity (UUID v7).
+    pub id: uuid::Uuid,
+    /// Lower case.
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    /// `""` when not set.
+    pub display_name: String,
+    /// `user` or `admin`.
+    #[schema(example = "user")]
+    pub role: RoleBody,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+    /// RFC 3339, UTC.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: String,
+}
+
+/// A user's role.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleBody {
+    /// Sees only their own resources.
+    User,
+    /// Sees everything.
+    Admin,
+}
+
+impl From<User> for UserBody {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.0,
+            email: user.email.to_string(),
+            display_name: user.display_name.as_str().to_owned(),
+            role: match user.role {
+                domain::model::Role::User => RoleBody::User,
+                domain::model::Role::Admin => RoleBody::Admin,
+            },
+            disabled: user.disabled,
+            created_at: user.created_at.to_string(),
+        }
+    }
+}
+
+/// `TokenPair`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPairBody {
+    /// The JWT to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// The opaque token for `/auth/refresh`; spent on use.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
+    pub expires_in: i64,
+}
+
+impl TokenPairBody {
+    /// A 200 response with the pair and `Cache-Control: no-store`.
+    pub fn response(pair: TokenPair) -> HttpResponse {
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
+            .json(Self {
+                access_token: pair.access_token,
+                refresh_token: pair.refresh_token.as_str().to_owned(),
+                token_type: "Bearer",
+                expires_in: pair.expires_in,
+            })
+    }
+}
+
+/// `Session`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionBody {
+    /// Identity.
+    pub id: uuid::Uuid,
+    /// Login time.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: String,
+    /// Last refresh (or login).
+    #[schema(value_type = String, format = DateTime)]
+    pub last_used_at: String,
+    /// User agent at login.
+    pub user_agent: Option<String>,
+    /// Client address at login.
+    pub ip: Option<String>,
+    /// Whether this is the session of the calling token.
+    pub current: bool,
+}
+
+impl From<Session> for SessionBody {
+    fn from(session: Session) -> Self {
+        Self {
+            id: session.id.0,
+            created_at: session.created_at.to_string(),
+            last_used_at: session.last_used_at.to_string(),
+            user_agent: session.user_agent,
+            ip: session.ip,
+            current: session.current,
+        }
+    }
+}
+
+/// `Page<User>`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserPage {
+    /// The rows.
+    pub data: Vec<UserBody>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `Item`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemBody {
+    /// Identity (UUID v7).
+    pub id: uuid::Uuid,
+    /// The owner.
+    pub owner_id: uuid::Uuid,
+    /// 1–200 characters.
+    pub name: String,
+    /// At most 10,000 characters; `null` when not set.
+    pub description: Option<String>,
+    /// A free JSON object.
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Value,
+    /// 1 at creation, +1 on every change; the ETag is `"<version>"`.
+    pub version: i64,
+    /// RFC 3339, UTC.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: String,
+    /// RFC 3339, UTC.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<domain::model::Item> for ItemBody {
+    fn from(item: domain::model::Item) -> Self {
+        Self {
+            id: item.id.0,
+            owner_id: item.owner_id.0,
+            name: item.name.as_str().to_owned(),
+            description: item.description.map(|d| d.as_str().to_owned()),
+            attributes: item.attributes.to_value(),
+            version: item.version,
+            created_at: item.created_at.to_string(),
+            updated_at: item.updated_at.to_string(),
+        }
+    }
+}
+
+/// `Page<Item>`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemPage {
+    /// The rows.
+    pub data: Vec<ItemBody>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,149 @@
+//! Extractors and body configuration: bearer authentication, client
+//! address, and problem+json answers for every malformed input.
+
+use crate::error::ApiError;
+use crate::state::{ApiConfig, AppState};
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, UrlencodedError};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use domain::FieldError;
+use domain::model::{ClientInfo, Principal};
+use futures_util::future::LocalBoxFuture;
+use std::net::IpAddr;
+
+/// The caller of a request that needs a valid, unrevoked access token.
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Principal);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
+            let token =
+                token.ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+            let principal = state.auth.authenticate(&token).await?;
+            tracing::Span::current().record("user_id", tracing::field::display(principal.user_id));
+            Ok(Self(principal))
+        })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The user agent and client address of a request. The address is the
+/// peer's, or — when the peer is a trusted proxy — the right-most address
+/// of `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_info(req: &HttpRequest, config: &ApiConfig) -> ClientInfo {
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    ClientInfo::new(user_agent, client_ip(req, config).map(|ip| ip.to_string()))
+}
+
+fn client_ip(req: &HttpRequest, config: &ApiConfig) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let trusted = |ip: &IpAddr| config.trusted_proxies.iter().any(|net| net.contains(ip));
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted(ip))
+        .or(Some(peer))
+}
+
+/// JSON bodies: 415 for another content type, 413 over the limit, 400 for
+/// malformed JSON, 422 for well-formed JSON of the wrong shape.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(true)
+        .content_type(|mime| mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        .error_handler(move |err, _| json_error(err, limit).into())
+}
+
+fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
+    match err {
+        JsonPayloadError::ContentType => ApiError::unsupported_media_type("application/json"),
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::payload_too_large(limit)
+        }
+        JsonPayloadError::Deserialize(e) => serde_error(&e),
+        other => ApiError::bad_request(format!("the body could not be read: {other}")),
+    }
+}
+
+/// Maps a serde_json error: syntax → 400, wrong shape → 422 on the field.
+pub fn serde_error(err: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Data => {
+            let text = err.to_string();
+            let field = text
+                .split('`')
+                .nth(1)
+                .filter(|_| text.starts_with("missing field") || text.starts_with("unknown field"))
+                .unwrap_or("body");
+            let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
+            ApiError::validation(vec![FieldError::new(field, message)])
+        }
+        _ => ApiError::bad_request(format!("malformed JSON: {err}")),
+    }
+}
+
+/// Form bodies (`/auth/token`): 415, 413 or 400.
+pub fn form_config(limit: usize) -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(limit)
+        .error_handler(move |err, _| {
+            match err {
+                UrlencodedError::ContentType => {
+                    ApiError::unsupported_media_type("application/x-www-form-urlencoded")
+                }
+                UrlencodedError::Overflow { .. } => ApiError::payload_too_large(limit),
+                other => {
+                    ApiError::oauth("invalid_request", format!("malformed form body: {other}"))
+                }
+            }
+            .into()
+        })
+}
+
+/// Query strings: 400 with the reason.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _| ApiError::bad_request(format!("bad query parameter: {err}")).into())
+}
+
+/// Path segments: 400 for a malformed id.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _| {
+        ApiError::bad_request(format!("malformed path parameter: {err}")).into()
+    })
+}
+
+/// Raw bodies (and anything else read as bytes): 413 over the limit.
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}

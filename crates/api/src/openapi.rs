@@ -1,0 +1,63 @@
+//! The OpenAPI 3.1 description of every REST endpoint.
+
+use crate::dto::{ItemBody, ItemPage, RoleBody, SessionBody, TokenPairBody, UserBody, UserPage};
+use crate::problem::{Problem, ProblemField};
+use crate::routes::{auth, health, items, users};
+use utoipa::Modify;
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+
+/// The API description served at `/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "backend-api", description = "REST and WebSocket backend for web, mobile and agent clients. Every 4xx/5xx body is an RFC 9457 problem document (`application/problem+json`) with a stable `code`."),
+    paths(
+        auth::register, auth::login, auth::token, auth::refresh, auth::logout,
+        auth::sessions, auth::revoke_session,
+        users::me, users::update_me, users::delete_me, users::list,
+        users::admin_update, users::admin_revoke_sessions,
+        items::create, items::list, items::get, items::patch, items::put, items::delete,
+        health::live, health::ready,
+    ),
+    components(schemas(
+        Problem, ProblemField, UserBody, RoleBody, TokenPairBody, SessionBody, UserPage,
+        auth::RegisterRequest, auth::LoginRequest, auth::RefreshRequest, auth::TokenRequest,
+        users::UpdateMeRequest, users::PasswordChangeRequest, users::DeleteMeRequest,
+        users::AdminUpdateRequest, health::HealthBody,
+        ItemBody, ItemPage, items::ItemRequest, items::ItemPatchRequest,
+    )),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Registration, login, tokens and sessions"),
+        (name = "users", description = "The caller's account and user management"),
+        (name = "items", description = "Items: CRUD with ETags, merge-patch, idempotent creates, keyset pages"),
+        (name = "operations", description = "Health"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer and OAuth2 password security schemes.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oauth2_password",
+            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
+                "/api/v1/auth/token",
+                Scopes::new(),
+            ))])),
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! Routes: every path is one `web::resource`, so a wrong method answers
+//! 405 with `Allow`.
+
+pub mod auth;
+pub mod health;
+pub mod items;
+pub mod list;
+pub mod users;
+
+use actix_web::{HttpResponse, http::header, web};
+
+/// Registers every route of the API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .service(web::resource("/auth/register").route(web::post().to(auth::register)))
+            .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+            .service(web::resource("/auth/token").route(web::post().to(auth::token)))
+            .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh)))
+            .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
+            .service(web::resource("/auth/sessions").route(web::get().to(auth::sessions)))
+            .service(
+                web::resource("/auth/sessions/{id}").route(web::delete().to(auth::revoke_session)),
+            )
+            .service(
+                web::resource("/users/me")
+                    .route(web::get().to(users::me))
+                    .route(web::patch().to(users::update_me))
+                    .route(web::delete().to(users::delete_me)),
+            )
+            .service(web::resource("/users").route(web::get().to(users::list)))
+            .service(
+                web::resource("/items")
+                    .route(web::get().to(items::list))
+                    .route(web::post().to(items::create)),
+            )
+            .service(
+                web::resource("/items/{id}")
+                    .route(web::get().to(items::get))
+                    .route(web::patch().to(items::patch))
+                    .route(web::put().to(items::put))
+                    .route(web::delete().to(items::delete)),
+            )
+            .service(web::resource("/users/{id}").route(web::patch().to(users::admin_update)))
+            .service(
+                web::resource("/users/{id}/sessions")
+                    .route(web::delete().to(users::admin_revoke_sessions)),
+            ),
+    )
+    .service(web::resource("/health/live").route(web::get().to(health::live)))
+    .service(web::resource("/health/ready").route(web::get().to(health::ready)))
+    .service(web::resource("/docs").route(web::get().to(docs_redirect)));
+}
+
+/// `/docs` → `/docs/`, where Swagger UI lives.
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}

@@ -1,0 +1,228 @@
+//! `/api/v1/users/*`: the caller's account and admin user management.
+
+use super::list::ListParams;
+use crate::dto::{UserBody, UserPage};
+use crate::error::ApiError;
+use crate::extract::{Authenticated, serde_error};
+use crate::problem::Problem;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use domain::model::{DisplayName, Password, Role, SortField, UserId};
+use domain::ports::UserQuery;
+use domain::services::{AdminUpdate, PasswordChange, UpdateMe};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Body of `PATCH /users/me`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateMeRequest {
+    /// New display name (at most 200 characters).
+    pub display_name: Option<String>,
+    /// A password change.
+    pub password: Option<PasswordChangeRequest>,
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChangeRequest {
+    /// The password now.
+    pub current: String,
+    /// The new one, 8–128 characters.
+    pub new: String,
+}
+
+/// Body of `DELETE /users/me`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct DeleteMeRequest {
+    /// Required when the account has a password.
+    pub password: Option<String>,
+}
+
+/// Body of `PATCH /users/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AdminUpdateRequest {
+    /// `user` or `admin`.
+    pub role: Option<String>,
+    /// Disabling revokes every session at once.
+    pub disabled: Option<bool>,
+}
+
+/// The caller's account.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = UserBody),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let user = state.users.me(&caller.0).await?;
+    Ok(HttpResponse::Ok().json(UserBody::from(user)))
+}
+
+/// Changes the caller's display name or password (a password change
+/// revokes every other session).
+#[utoipa::path(patch, path = "/api/v1/users/me", tag = "users",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserBody),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong current password", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: web::Json<UpdateMeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let display_name = body
+        .display_name
+        .as_deref()
+        .map(DisplayName::parse)
+        .transpose();
+    let new_password = body
+        .password
+        .as_ref()
+        .map(|p| Password::parse_field(&p.new, "password.new"))
+        .transpose();
+    let (display_name, new_password) = match (display_name, new_password) {
+        (Ok(name), Ok(password)) => (name, password),
+        (name, password) => {
+            let errors = [name.err(), password.err()].into_iter().flatten().collect();
+            return Err(ApiError::validation(errors));
+        }
+    };
+    let change = UpdateMe {
+        display_name,
+        password: body
+            .password
+            .zip(new_password)
+            .map(|(given, new)| PasswordChange {
+                current: given.current,
+                new,
+            }),
+    };
+    let user = state.users.update_me(&caller.0, change).await?;
+    Ok(HttpResponse::Ok().json(UserBody::from(user)))
+}
+
+/// Deletes the caller's account with everything it owns.
+#[utoipa::path(delete, path = "/api/v1/users/me", tag = "users",
+    security(("bearer" = [])),
+    request_body = DeleteMeRequest,
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Wrong password", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Password missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: DeleteMeRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        DeleteMeRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| serde_error(&e))?
+    };
+    state
+        .users
+        .delete_me(&caller.0, request.password.as_deref())
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Lists users (admins only).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    security(("bearer" = [])),
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of users", body = UserPage),
+        (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let list = params.into_inner().parse(&[SortField::CreatedAt])?;
+    let query = UserQuery {
+        q: list.q,
+        sort: list.sort,
+        limit: list.limit,
+        after: list.after,
+    };
+    let page = state.users.list(&caller.0, query).await?;
+    Ok(HttpResponse::Ok().json(UserPage {
+        data: page.data.into_iter().map(UserBody::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Changes a user's role or disabled flag (admins only).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    request_body = AdminUpdateRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserBody),
+        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn admin_update(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<uuid::Uuid>,
+    body: web::Json<AdminUpdateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let role = body.role.as_deref().map(str::parse::<Role>).transpose()?;
+    let change = AdminUpdate {
+        role,
+        disabled: body.disabled,
+    };
+    let user = state
+        .users
+        .admin_update(&caller.0, UserId(id.into_inner()), change)
+        .await?;
+    Ok(HttpResponse::Ok().json(UserBody::from(user)))
+}
+
+/// Revokes every session of a user (admins only).
+#[utoipa::path(delete, path = "/api/v1/users/{id}/sessions", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn admin_revoke_sessions(
+    state: web::Data<AppState>,
+    caller: Authenticated,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .users
+        .admin_revoke_sessions(&caller.0, UserId(id.into_inner()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,58 @@
+//! What every handler can reach: the services and the edge configuration.
+
+use async_trait::async_trait;
+use domain::services::{AuthService, IdempotencyService, ItemService, UserService};
+use ipnet::IpNet;
+use std::sync::Arc;
+
+/// A dependency that readiness checks (the database, a broker).
+#[async_trait]
+pub trait DependencyCheck: Send + Sync {
+    /// Its name in the readiness report (`database`).
+    fn name(&self) -> &'static str;
+
+    /// `Ok` when it answers; else why not.
+    ///
+    /// # Errors
+    /// A short reason, shown to operators.
+    async fn check(&self) -> Result<(), String>;
+}
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// Authentication use cases.
+    pub auth: AuthService,
+    /// Account use cases.
+    pub users: UserService,
+    /// Item use cases.
+    pub items: ItemService,
+    /// Idempotency keys for creates.
+    pub idempotency: IdempotencyService,
+    /// What `/health/ready` checks.
+    pub dependencies: Vec<Arc<dyn DependencyCheck>>,
+}
+
+/// Settings of the HTTP edge.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Origins allowed by CORS.
+    pub cors_origins: Vec<String>,
+    /// Send `Strict-Transport-Security` (production).
+    pub hsts: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            cors_origins: Vec::new(),
+            hsts: false,
+        }
+    }
+}

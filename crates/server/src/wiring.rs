@@ -1,0 +1,79 @@
+//! The composition root: adapters into ports, ports into services.
+
+use crate::config::{JwtKey, Settings};
+use anyhow::Context;
+use domain::model::SecretKey;
+use domain::ports::SystemClock;
+use domain::services::{
+    AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
+};
+use infra::{
+    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaIdempotency, SeaItems, SeaSessions, SeaUsers,
+};
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+/// The services, wired to real adapters on `db`.
+pub struct Services {
+    /// Authentication.
+    pub auth: AuthService,
+    /// Accounts.
+    pub users: UserService,
+    /// Items.
+    pub items: ItemService,
+    /// Idempotency keys.
+    pub idempotency: IdempotencyService,
+    /// The ports, for background jobs.
+    pub ports: Ports,
+}
+
+/// Builds every adapter and service.
+pub fn services(settings: &Settings, db: &Db) -> anyhow::Result<Services> {
+    let tokens = match &settings.jwt_key {
+        JwtKey::Hs256(secret) => JwtIssuer::hs256(secret.expose_secret())?,
+        JwtKey::Pem {
+            algorithm,
+            private_key,
+            public_key,
+        } => {
+            let algorithm = match algorithm.as_str() {
+                "EdDSA" => JwtAlgorithm::EdDSA,
+                _ => JwtAlgorithm::RS256,
+            };
+            let private = std::fs::read(private_key).context("reading JWT_PRIVATE_KEY_FILE")?;
+            let public = std::fs::read(public_key).context("reading JWT_PUBLIC_KEY_FILE")?;
+            JwtIssuer::from_pem(algorithm, &private, &public)?
+        }
+    };
+    let ports = Ports {
+        users: Arc::new(SeaUsers::new(db.clone())),
+        sessions: Arc::new(SeaSessions::new(db.clone())),
+        items: Arc::new(SeaItems::new(db.clone())),
+        idempotency: Arc::new(SeaIdempotency::new(db.clone())),
+        // Interim: the SQL event log and the live notifier arrive with the
+        // WebSocket gateway; until then nothing reads events.
+        events: Arc::new(domain::testing::InMemoryEvents::new(Arc::default())),
+        notifier: Arc::new(domain::ports::NoNotifier),
+        hasher: Arc::new(Argon2Hasher::new()?),
+        tokens: Arc::new(tokens),
+        clock: Arc::new(SystemClock),
+    };
+    let secret = SecretKey::new(settings.secret_key.expose_secret())
+        .context("SECRET_KEY must be at least 32 bytes")?;
+    let auth_settings = AuthSettings {
+        access_ttl: to_time(settings.access_ttl),
+        refresh_ttl: to_time(settings.refresh_ttl),
+        reuse_grace: to_time(settings.refresh_reuse_grace),
+    };
+    Ok(Services {
+        auth: AuthService::new(ports.clone(), Arc::new(secret), auth_settings),
+        users: UserService::new(ports.clone()),
+        items: ItemService::new(ports.clone()),
+        idempotency: IdempotencyService::new(ports.clone()),
+        ports,
+    })
+}
+
+fn to_time(duration: std::time::Duration) -> time::Duration {
+    time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)
+}

@@ -1,0 +1,15 @@
+//! Black-box tests: the real server on a random port, a real HTTP client,
+//! a fresh database per test (SQLite, and PostgreSQL when
+//! `TEST_DATABASE_URL` is set).
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod items;
+mod sessions;
+mod users;
