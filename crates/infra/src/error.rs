@@ -1,5 +1,6 @@
 //! Errors of the infrastructure set-up: connecting, migrating, loading keys.
-//! (Repository calls return the domain's `RepoError` instead.)
+//! (Repository calls return the domain's `RepoError` instead, and the message
+//! bus the domain's `BusError`.)
 
 use sea_orm::DbErr;
 use std::path::PathBuf;
@@ -35,4 +36,12 @@ pub enum InfraError {
     /// The password hasher could not be set up.
     #[error("password hasher set-up failed: {0}")]
     Hasher(String),
+    /// The message-bus URL names a broker other than Redis or NATS.
+    /// (The URL itself is left out: it may hold a password.)
+    #[error("unsupported message bus URL: expected redis://, rediss:// or nats://")]
+    UnsupportedBus,
+    /// The message-bus client could not be set up (a malformed URL, say);
+    /// the text says why.
+    #[error("message bus set-up failed: {0}")]
+    Bus(String),
 }

@@ -5,6 +5,7 @@
 //! With the `testing` feature, `testing::TestDatabase` hands out a fresh,
 //! migrated database per test.
 
+pub mod bus;
 mod db;
 mod entities;
 mod error;
@@ -15,6 +16,7 @@ mod repos;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use bus::{NatsBus, RedisBus};
 pub use db::Db;
 pub use error::InfraError;
 pub use hasher::Argon2Hasher;
