@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build release test test-unit lint fmt migrate-status bench clean-test-databases
+.PHONY: run build release test test-unit lint fmt schemathesis migrate-status bench clean-test-databases
 
 ## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
 run:
@@ -18,8 +18,8 @@ build:
 release:
 	$(CARGO) build --release -p server --bin backend-api
 
-## Format check, lints, then every test (PostgreSQL ones when TEST_DATABASE_URL is set).
-test: lint test-unit
+## Format check, lints, every test (PostgreSQL ones when TEST_DATABASE_URL is set), then Schemathesis.
+test: lint test-unit schemathesis
 
 test-unit:
 ifeq ($(NEXTEST),yes)
@@ -35,6 +35,11 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+## Schemathesis (pinned, from PyPI into .venv/) against the real server on SQLite:
+## fails on any 5xx, schema-breaking response or undocumented status code.
+schemathesis:
+	bash scripts/schemathesis.sh
 
 ## Show which migrations are applied to DATABASE_URL.
 migrate-status:

@@ -10,6 +10,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 use domain::FieldError;
 use domain::model::{ClientInfo, Principal};
 use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 use std::net::IpAddr;
 
 /// The caller of a request that needs a valid, unrevoked access token.
@@ -110,6 +112,47 @@ pub fn serde_error(err: &serde_json::Error) -> ApiError {
         }
         _ => ApiError::bad_request(format!("malformed JSON: {err}")),
     }
+}
+
+/// A JSON body that must be an object. serde's derived structs also
+/// accept an array of their fields in order (`[null, null]`), which no
+/// client means: read the body as an object first (anything else is 422,
+/// like any other wrong shape), then as `T`.
+#[derive(Debug)]
+pub struct JsonObject<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let object = web::Json::<Map<String, Value>>::from_request(req, payload);
+        Box::pin(async move {
+            let object = object.await?.into_inner();
+            Ok(Self(from_object(object)?))
+        })
+    }
+}
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Parses `body` as a JSON object, then as `T` (see [`JsonObject`]).
+///
+/// # Errors
+/// 400 for malformed JSON, 422 for anything but an object of `T`'s shape.
+pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let object = serde_json::from_slice::<Map<String, Value>>(body).map_err(|e| serde_error(&e))?;
+    from_object(object)
+}
+
+fn from_object<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, ApiError> {
+    serde_json::from_value(Value::Object(object)).map_err(|e| serde_error(&e))
 }
 
 /// Form bodies (`/auth/token`): 415, 413 or 400.

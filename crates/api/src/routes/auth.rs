@@ -3,7 +3,7 @@
 
 use crate::dto::{SessionBody, TokenPairBody, UserBody};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, client_info};
+use crate::extract::{Authenticated, JsonObject, client_info};
 use crate::problem::Problem;
 use crate::state::{ApiConfig, AppState};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -97,9 +97,9 @@ pub struct TokenRequest {
     ))]
 pub async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: JsonObject<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner().try_into_domain()?;
+    let input = body.0.try_into_domain()?;
     let user = state.auth.register(input).await?;
     Ok(HttpResponse::Created().json(UserBody::from(user)))
 }
@@ -120,7 +120,7 @@ pub async fn login(
     state: web::Data<AppState>,
     config: web::Data<ApiConfig>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: JsonObject<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::parse(&body.email)?;
     let password = Password::candidate(&body.password, "password")?;
@@ -216,7 +216,7 @@ pub async fn token(
     ))]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: JsonObject<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if body.refresh_token.len() > 512 {
         return Err(FieldError::new("refresh_token", "must be at most 512 characters").into());

@@ -5,7 +5,7 @@ use super::list::ListParams;
 use crate::dto::{ItemBody, ItemPage};
 use crate::error::ApiError;
 use crate::etag::{etag, if_match, if_none_match};
-use crate::extract::{Authenticated, serde_error};
+use crate::extract::{Authenticated, json_object};
 use crate::idempotency;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -63,9 +63,9 @@ impl ItemRequest {
 /// `application/json`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ItemPatchRequest {
-    /// New name; `null` is refused.
+    /// New name; may be left out, but `null` is refused (422).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String)]
     pub name: Option<Option<String>>,
     /// New description; `null` clears it.
     #[serde(default, deserialize_with = "present")]
@@ -129,7 +129,10 @@ fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Optio
     result.map_err(|e| errors.push(e)).ok()
 }
 
-fn json_body<T: for<'de> Deserialize<'de>>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+fn json_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -143,7 +146,7 @@ fn json_body<T: for<'de> Deserialize<'de>>(req: &HttpRequest, body: &[u8]) -> Re
     if !is_json {
         return Err(ApiError::unsupported_media_type("application/json"));
     }
-    serde_json::from_slice(body).map_err(|e| serde_error(&e))
+    json_object(body)
 }
 
 fn item_response(status: actix_web::http::StatusCode, item: Item) -> HttpResponse {
@@ -158,7 +161,7 @@ fn item_id(id: web::Path<uuid::Uuid>) -> ItemId {
 }
 
 /// Creates an item; honours `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/items", tag = "items",
+#[utoipa::path(post, path = "/api/v1/items", tag = "items", operation_id = "create_item",
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "1-255 printable ASCII characters; a repeat within 24 h replays the first 2xx response")),
     request_body = ItemRequest,
@@ -212,7 +215,7 @@ pub async fn create(
 }
 
 /// The caller's items (every item for an admin), a page at a time.
-#[utoipa::path(get, path = "/api/v1/items", tag = "items",
+#[utoipa::path(get, path = "/api/v1/items", tag = "items", operation_id = "list_items",
     security(("bearer" = [])),
     params(ListParams),
     responses(
@@ -240,7 +243,7 @@ pub async fn list(
 }
 
 /// One item; 304 when `If-None-Match` names its current ETag.
-#[utoipa::path(get, path = "/api/v1/items/{id}", tag = "items",
+#[utoipa::path(get, path = "/api/v1/items/{id}", tag = "items", operation_id = "get_item",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Item id"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag; 304 when current")),
@@ -267,11 +270,14 @@ pub async fn get(
 }
 
 /// Changes some fields; `attributes` is merged (RFC 7396) atomically.
-#[utoipa::path(patch, path = "/api/v1/items/{id}", tag = "items",
+#[utoipa::path(patch, path = "/api/v1/items/{id}", tag = "items", operation_id = "patch_item",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Item id"),
         ("If-Match" = Option<String>, Header, description = "Only change version N (`\"N\"`); else 412")),
-    request_body(content = ItemPatchRequest, content_type = "application/merge-patch+json"),
+    request_body(content(
+        (ItemPatchRequest = "application/merge-patch+json"),
+        (ItemPatchRequest = "application/json"),
+    )),
     responses(
         (status = 200, description = "Updated; `ETag` set", body = ItemBody),
         (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
@@ -298,7 +304,7 @@ pub async fn patch(
 }
 
 /// Replaces an item's fields.
-#[utoipa::path(put, path = "/api/v1/items/{id}", tag = "items",
+#[utoipa::path(put, path = "/api/v1/items/{id}", tag = "items", operation_id = "replace_item",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Item id"),
         ("If-Match" = Option<String>, Header, description = "Only replace version N (`\"N\"`); else 412")),
@@ -334,7 +340,7 @@ pub async fn put(
 }
 
 /// Deletes an item.
-#[utoipa::path(delete, path = "/api/v1/items/{id}", tag = "items",
+#[utoipa::path(delete, path = "/api/v1/items/{id}", tag = "items", operation_id = "delete_item",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Item id"),
         ("If-Match" = Option<String>, Header, description = "Only delete version N (`\"N\"`); else 412")),

@@ -17,6 +17,7 @@ pub struct ListParams {
     pub cursor: Option<String>,
     /// `created_at`, `-created_at` (default), `name`, `-name`, `updated_at`,
     /// `-updated_at` (users: `created_at` and `-created_at` only).
+    #[param(pattern = "^-?(created_at|updated_at|name)$")]
     pub sort: Option<String>,
     /// Case-insensitive substring.
     pub q: Option<String>,

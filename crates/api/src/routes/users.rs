@@ -1,9 +1,9 @@
 //! `/api/v1/users/*`: the caller's account and admin user management.
 
 use super::list::ListParams;
-use crate::dto::{UserBody, UserPage};
+use crate::dto::{RoleBody, UserBody, UserPage};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, serde_error};
+use crate::extract::{Authenticated, JsonObject, json_object};
 use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
@@ -42,6 +42,7 @@ pub struct DeleteMeRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AdminUpdateRequest {
     /// `user` or `admin`.
+    #[schema(value_type = Option<RoleBody>)]
     pub role: Option<String>,
     /// Disabling revokes every session at once.
     pub disabled: Option<bool>,
@@ -79,9 +80,9 @@ pub async fn me(
 pub async fn update_me(
     state: web::Data<AppState>,
     caller: Authenticated,
-    body: web::Json<UpdateMeRequest>,
+    body: JsonObject<UpdateMeRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let body = body.0;
     let display_name = body
         .display_name
         .as_deref()
@@ -133,7 +134,7 @@ pub async fn delete_me(
     let request: DeleteMeRequest = if body.iter().all(u8::is_ascii_whitespace) {
         DeleteMeRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| serde_error(&e))?
+        json_object(&body)?
     };
     state
         .users
@@ -143,7 +144,7 @@ pub async fn delete_me(
 }
 
 /// Lists users (admins only).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "list_users",
     security(("bearer" = [])),
     params(ListParams),
     responses(
@@ -190,7 +191,7 @@ pub async fn admin_update(
     state: web::Data<AppState>,
     caller: Authenticated,
     id: web::Path<uuid::Uuid>,
-    body: web::Json<AdminUpdateRequest>,
+    body: JsonObject<AdminUpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let role = body.role.as_deref().map(str::parse::<Role>).transpose()?;
     let change = AdminUpdate {

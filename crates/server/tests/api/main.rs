@@ -8,6 +8,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod contract;
 mod errors;
 mod health;
 mod items;
