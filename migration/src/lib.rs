@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_users_and_sessions;
 mod m20261126_000002_items_and_idempotency;
+mod m20261126_000003_events;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_users_and_sessions::Migration),
             Box::new(m20261126_000002_items_and_idempotency::Migration),
+            Box::new(m20261126_000003_events::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
-//! Adapters for the domain ports: SeaORM repositories on PostgreSQL and
-//! SQLite, the Argon2 password hasher and the JWT access-token issuer, plus
-//! the database handle and the migration runner the server wires them with.
+//! Adapters for the domain ports: SeaORM repositories and the event log on
+//! PostgreSQL and SQLite, the Argon2 password hasher and the JWT
+//! access-token issuer, plus the database handle and the migration runner
+//! the server wires them with.
 //!
 //! With the `testing` feature, `testing::TestDatabase` hands out a fresh,
 //! migrated database per test.
@@ -21,4 +22,4 @@ pub use db::Db;
 pub use error::InfraError;
 pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
-pub use repos::{SeaIdempotency, SeaItems, SeaSessions, SeaUsers};
+pub use repos::{SeaEventLog, SeaIdempotency, SeaItems, SeaSessions, SeaUsers};

@@ -1,14 +1,54 @@
 //! [`ItemRepository`] on SeaORM: one atomic `UPDATE … RETURNING` per change,
-//! with the attributes merge done by the database.
+//! with the attributes merge done by the database, and the change's event
+//! appended to the event log in the same transaction.
 
 use super::item_sql::{self, Row};
-use super::{begin_write, unexpected};
+use super::{begin_write, event_sql, unexpected};
 use crate::Db;
 use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{Item, ItemChange, ItemId, Timestamp};
 use domain::ports::{ItemQuery, ItemRepository, Scope, WriteOutcome};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
+
+/// The event a successful write appends, and when it happened.
+#[derive(Debug, Clone, Copy)]
+enum Announce {
+    /// `item.updated` at this instant.
+    Updated(Timestamp),
+    /// `item.deleted`, now (the port passes no clock reading for deletes;
+    /// never before the item's last update).
+    Deleted,
+}
+
+impl Announce {
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Updated(_) => "item.updated",
+            Self::Deleted => "item.deleted",
+        }
+    }
+
+    fn at(self, item: &Item) -> Timestamp {
+        match self {
+            Self::Updated(at) => at,
+            Self::Deleted => Timestamp::now().max(item.updated_at),
+        }
+    }
+}
+
+/// Appends `kind` of `item` to the event log inside `txn`.
+async fn append_event(
+    txn: &DatabaseTransaction,
+    item: &Item,
+    kind: &'static str,
+    at: Timestamp,
+) -> Result<(), sea_orm::DbErr> {
+    let backend = txn.get_database_backend();
+    txn.execute_raw(event_sql::insert(backend, &item.event(kind), at).build())
+        .await
+        .map(drop)
+}
 
 /// Items in the `items` table.
 #[derive(Debug, Clone)]
@@ -26,20 +66,24 @@ impl SeaItems {
         self.db.connection().get_database_backend()
     }
 
-    /// Finishes a conditional write whose `RETURNING` gave `row`: commits a
-    /// valid result, else rolls back and says why nothing was written.
+    /// Finishes a conditional write whose `RETURNING` gave `row`: appends
+    /// the event of a valid result and commits, else rolls back and says why
+    /// nothing was written.
     async fn settle(
         &self,
         txn: DatabaseTransaction,
         row: Option<QueryResult>,
         (id, scope): (ItemId, Scope),
-        expected: Option<i64>,
+        (expected, announce): (Option<i64>, Announce),
         context: &'static str,
     ) -> Result<WriteOutcome<Item>, RepoError> {
         let backend = self.backend();
         let outcome = match row {
             Some(row) => match item_sql::item(&row, backend)? {
                 Row::Item(item) => {
+                    append_event(&txn, &item, announce.kind(), announce.at(&item))
+                        .await
+                        .map_err(unexpected(context))?;
                     txn.commit().await.map_err(unexpected(context))?;
                     return Ok(WriteOutcome::Done(item));
                 }
@@ -68,12 +112,17 @@ impl SeaItems {
 impl ItemRepository for SeaItems {
     #[tracing::instrument(skip_all, fields(item_id = %item.id))]
     async fn create(&self, item: &Item) -> Result<(), RepoError> {
-        self.db
-            .connection()
-            .execute_raw(item_sql::insert(self.backend(), item).build())
+        let context = "inserting an item";
+        let txn = begin_write(self.db.connection())
             .await
-            .map_err(unexpected("inserting an item"))?;
-        Ok(())
+            .map_err(unexpected(context))?;
+        txn.execute_raw(item_sql::insert(self.backend(), item).build())
+            .await
+            .map_err(unexpected(context))?;
+        append_event(&txn, item, "item.created", item.created_at)
+            .await
+            .map_err(unexpected(context))?;
+        txn.commit().await.map_err(unexpected(context))
     }
 
     #[tracing::instrument(skip_all, fields(item_id = %id))]
@@ -125,7 +174,9 @@ impl ItemRepository for SeaItems {
             .query_one_raw(statement.build())
             .await
             .map_err(unexpected(context))?;
-        self.settle(txn, row, (id, scope), expected, context).await
+        let announce = Announce::Updated(now);
+        self.settle(txn, row, (id, scope), (expected, announce), context)
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(item_id = %id))]
@@ -144,6 +195,8 @@ impl ItemRepository for SeaItems {
             .query_one_raw(statement.build())
             .await
             .map_err(unexpected(context))?;
-        self.settle(txn, row, (id, scope), expected, context).await
+        let announce = Announce::Deleted;
+        self.settle(txn, row, (id, scope), (expected, announce), context)
+            .await
     }
 }

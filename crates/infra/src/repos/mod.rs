@@ -2,6 +2,8 @@
 //! error translation, row conversion, write transactions.
 
 mod convert;
+mod event_sql;
+mod events;
 mod idempotency;
 mod item_sql;
 mod items;
@@ -10,6 +12,7 @@ mod sessions;
 mod sql;
 mod users;
 
+pub use events::SeaEventLog;
 pub use idempotency::SeaIdempotency;
 pub use items::SeaItems;
 pub use sessions::SeaSessions;

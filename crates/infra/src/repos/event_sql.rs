@@ -1,0 +1,167 @@
+//! The SQL of the event log: appending an event inside a write transaction,
+//! numbering committed events, replaying, pruning, and `events` rows as
+//! domain events.
+
+use super::sql::{Sql, json_column};
+use anyhow::{Context, anyhow};
+use domain::model::{Event, NewEvent, Stream, Timestamp, UserId};
+use domain::ports::EventFilter;
+use sea_orm::{DbBackend, QueryResult};
+use uuid::Uuid;
+
+/// The columns every read returns, in [`event`]'s order.
+const COLUMNS: &str = "id, seq, stream, kind, resource_id, owner_id, data, created_at";
+
+/// `GREATEST(a, b)` is spelled `max(a, b)` on SQLite.
+fn greatest(sql: &Sql) -> &'static str {
+    if sql.is_postgres() { "GREATEST" } else { "max" }
+}
+
+/// `INSERT INTO events …` of `event`, written at `at`, still without a seq.
+/// On PostgreSQL the row records the writing transaction's id (`xid`) for
+/// diagnosis: which events one transaction wrote.
+pub(super) fn insert(backend: DbBackend, event: &NewEvent, at: Timestamp) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("INSERT INTO events (stream, kind, resource_id, owner_id, data, xid, created_at) ")
+        .push("VALUES (")
+        .bind(event.stream.as_str())
+        .push(", ")
+        .bind(event.kind)
+        .push(", ")
+        .bind(event.resource_id)
+        .push(", ")
+        .bind(event.owner_id.0)
+        .push(", ")
+        .bind_json(&event.data);
+    if sql.is_postgres() {
+        sql.push(", pg_current_xact_id()::text::bigint, ");
+    } else {
+        sql.push(", 0, ");
+    }
+    sql.bind(at.unix_micros()).push(")");
+    sql
+}
+
+/// The one statement that numbers every committed, unsequenced event
+/// visible to it: per stream, in id (write) order, continuing after the
+/// stream's highest seq — or its `pruned_through`, should pruning have
+/// emptied it — so the seqs of a stream stay dense and never repeat.
+/// `RETURNING` order is unspecified; the caller sorts.
+pub(super) fn sequence(backend: DbBackend) -> Sql {
+    let mut sql = Sql::new(backend);
+    let greatest = greatest(&sql);
+    sql.push("WITH pending AS MATERIALIZED (SELECT id, stream FROM events WHERE seq IS NULL), ")
+        .push("bases AS MATERIALIZED (SELECT d.stream AS stream, ")
+        .push(greatest)
+        .push("(COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.stream = d.stream), 0), ")
+        .push("COALESCE((SELECT s.pruned_through FROM event_streams s ")
+        .push("WHERE s.stream = d.stream), 0)) AS base ")
+        .push("FROM (SELECT DISTINCT stream FROM pending) AS d), ")
+        .push("numbered AS MATERIALIZED (SELECT p.id AS event_id, ")
+        .push("b.base + row_number() OVER (PARTITION BY p.stream ORDER BY p.id) AS new_seq ")
+        .push("FROM pending p JOIN bases b ON b.stream = p.stream) ")
+        .push("UPDATE events SET seq = numbered.new_seq FROM numbered ")
+        .push("WHERE events.id = numbered.event_id RETURNING ")
+        .push(COLUMNS);
+    sql
+}
+
+/// Up to `limit` sequenced events of `stream` after `since` passing
+/// `filter`, in seq order.
+pub(super) fn replay(
+    backend: DbBackend,
+    stream: Stream,
+    since: i64,
+    filter: EventFilter,
+    limit: u64,
+) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ").push(COLUMNS).push(" FROM events");
+    sql.and().push("stream = ").bind(stream.as_str());
+    sql.and().push("seq > ").bind(since);
+    if let Some(resource) = filter.resource {
+        sql.and().push("resource_id = ").bind(resource);
+    }
+    if let Some(owner) = filter.owner {
+        sql.and().push("owner_id = ").bind(owner.0);
+    }
+    sql.push(" ORDER BY seq LIMIT ")
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    sql
+}
+
+/// `latest`: the highest seq of `stream`, at least its `pruned_through`.
+pub(super) fn latest_seq(backend: DbBackend, stream: Stream) -> Sql {
+    let mut sql = Sql::new(backend);
+    let greatest = greatest(&sql);
+    sql.push("SELECT ")
+        .push(greatest)
+        .push("(COALESCE((SELECT MAX(seq) FROM events WHERE stream = ")
+        .bind(stream.as_str())
+        .push("), 0), COALESCE((SELECT pruned_through FROM event_streams WHERE stream = ")
+        .bind(stream.as_str())
+        .push("), 0)) AS latest");
+    sql
+}
+
+/// `pruned_through` of `stream`, no row when it was never pruned.
+pub(super) fn pruned_through(backend: DbBackend, stream: Stream) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT pruned_through FROM event_streams");
+    sql.and().push("stream = ").bind(stream.as_str());
+    sql
+}
+
+/// `DELETE … RETURNING seq` of the sequenced events of `stream` written
+/// before `before` or older than its newest `keep`. Unsequenced events are
+/// never touched.
+pub(super) fn prune(backend: DbBackend, stream: Stream, before: Timestamp, keep: u64) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("DELETE FROM events");
+    sql.and().push("stream = ").bind(stream.as_str());
+    sql.and().push("seq IS NOT NULL");
+    // The subquery is the newest seq beyond `keep`; NULL (nothing) when the
+    // stream holds no more than `keep` events.
+    sql.and()
+        .push("(created_at < ")
+        .bind(before.unix_micros())
+        .push(" OR seq <= (SELECT seq FROM events WHERE stream = ")
+        .bind(stream.as_str())
+        .push(" AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1 OFFSET ")
+        .bind(i64::try_from(keep).unwrap_or(i64::MAX))
+        .push(")) RETURNING seq");
+    sql
+}
+
+/// Raises `pruned_through` of `stream` to `seq` (never lowers it).
+pub(super) fn record_pruned(backend: DbBackend, stream: Stream, seq: i64) -> Sql {
+    let mut sql = Sql::new(backend);
+    let greatest = greatest(&sql);
+    sql.push("INSERT INTO event_streams (stream, pruned_through) VALUES (")
+        .bind(stream.as_str())
+        .push(", ")
+        .bind(seq)
+        .push(") ON CONFLICT (stream) DO UPDATE SET pruned_through = ")
+        .push(greatest)
+        .push("(event_streams.pruned_through, excluded.pruned_through)");
+    sql
+}
+
+/// Reads a sequenced `events` row: its id (write order) and the event.
+pub(super) fn event(row: &QueryResult, backend: DbBackend) -> anyhow::Result<(i64, Event)> {
+    let stream: String = row.try_get("", "stream")?;
+    let created_at: i64 = row.try_get("", "created_at")?;
+    let event = Event {
+        seq: row
+            .try_get::<Option<i64>>("", "seq")?
+            .context("event row without a seq")?,
+        stream: Stream::parse(&stream).ok_or_else(|| anyhow!("unknown stream {stream:?}"))?,
+        kind: row.try_get("", "kind")?,
+        resource_id: row.try_get::<Uuid>("", "resource_id")?,
+        owner_id: UserId(row.try_get::<Uuid>("", "owner_id")?),
+        data: json_column(row, "data", backend)?,
+        created_at: Timestamp::from_unix_micros(created_at)
+            .with_context(|| format!("created_at {created_at} out of range"))?,
+    };
+    Ok((row.try_get("", "id")?, event))
+}

@@ -1,0 +1,212 @@
+//! [`EventLog`] on SeaORM: events are written unsequenced by the
+//! repositories, in the transaction of their change, and numbered after
+//! commit by one sequencer at a time.
+
+use super::event_sql;
+use super::{begin_write, unexpected};
+use crate::Db;
+use async_trait::async_trait;
+use domain::RepoError;
+use domain::model::{Event, Stream, Timestamp};
+use domain::ports::{EventFilter, EventLog};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, IsolationLevel, Statement,
+    TransactionOptions, TransactionTrait,
+};
+
+/// The advisory-lock key of the sequencer: any constant all instances
+/// share; this one spells "eventseq".
+const SEQUENCER_LOCK_KEY: i64 = i64::from_be_bytes(*b"eventseq");
+
+/// The event log in the `events` and `event_streams` tables.
+///
+/// # Why a replay `since N` never skips a committed event
+///
+/// Writers insert their event with `seq` NULL in the transaction of their
+/// change and touch no shared row, so item writes stay parallel. Seqs are
+/// handed out only by [`EventLog::sequence`], after commit, under three
+/// rules:
+///
+/// 1. **One sequencer at a time.** PostgreSQL: the transaction first takes
+///    `pg_advisory_xact_lock`, held until it commits, so sequencers of every
+///    instance queue. SQLite: `BEGIN IMMEDIATE` holds the only write lock.
+/// 2. **It sees every batch before it.** The numbering is a separate,
+///    later statement than the lock, run at `READ COMMITTED` (set
+///    explicitly, whatever the server's default), so its snapshot is taken
+///    after the previous sequencer committed: it sees that batch's seqs.
+/// 3. **Each batch lies above everything handed out before.** A stream's
+///    new seqs continue from `max(MAX(seq), pruned_through)` of that
+///    stream, so they exceed every seq ever given in it, even after pruning
+///    deleted the newest events; the `(stream, seq)` unique index backs this.
+///    Nothing is skipped either, so a stream's seqs are dense (1, 2, 3, …):
+///    whoever holds 11 and receives 13 knows that 12 exists.
+///
+/// A batch is one atomic `UPDATE` that commits as a whole. Hence at any
+/// moment the sequenced events of a stream are exactly the union of the
+/// committed batches, and every event sequenced later gets a seq above all
+/// of them. A reader whose replay returned seq `N` therefore saw (or will
+/// see, on the same `since`) every event with a seq below `N`: those belong
+/// to `N`'s batch or an earlier one, all committed when `N` became visible.
+/// An event still unsequenced at that moment — its writer not yet
+/// committed, or committed after the sequencer's snapshot — gets a seq
+/// above `N` in a later batch, so `since N` returns it then. An uncommitted
+/// or rolled-back event is invisible to the numbering statement and never
+/// gets a seq.
+///
+/// The sequencer's own transaction writes no event and reads only what
+/// was committed before its numbering statement began; anything it can't
+/// see yet is, by the argument above, numbered by a later call.
+///
+/// Order. Within a batch events are numbered in `id` order. `id` is taken
+/// when the event row is inserted, after the change's row lock was
+/// acquired, and a later write of the same row waits for the earlier one
+/// to commit; so the events of one resource are numbered in the order of
+/// its writes (SQLite, with one writer, numbers everything in commit
+/// order). Not used on purpose: a commit watermark, handing out only events
+/// whose `xid` is below `pg_snapshot_xmin(pg_current_snapshot())` in
+/// `(xid, id)` order. The argument above does not need it; xids are
+/// cluster-wide, so any long transaction on the server, in any database,
+/// would hold every event back; and a transaction can take its xid before
+/// it waits for another's row lock, so `xid` order inverts two writes of
+/// one item (`tests/events/concurrency.rs` catches exactly that when the
+/// watermark is put back). The `xid` column is still recorded, for
+/// diagnosis.
+#[derive(Debug, Clone)]
+pub struct SeaEventLog {
+    db: Db,
+}
+
+impl SeaEventLog {
+    /// The event log stored in `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.db.connection().get_database_backend()
+    }
+
+    /// Begins the sequencer's transaction and waits for its turn (see the
+    /// type's documentation).
+    async fn begin_sequencer(&self) -> Result<DatabaseTransaction, DbErr> {
+        let conn = self.db.connection();
+        if !self.db.is_postgres() {
+            return begin_write(conn).await;
+        }
+        let txn = conn
+            .begin_with_options(TransactionOptions {
+                isolation_level: Some(IsolationLevel::ReadCommitted),
+                ..TransactionOptions::default()
+            })
+            .await?;
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [SEQUENCER_LOCK_KEY.into()],
+        ))
+        .await?;
+        Ok(txn)
+    }
+}
+
+#[async_trait]
+impl EventLog for SeaEventLog {
+    #[tracing::instrument(skip_all)]
+    async fn sequence(&self) -> Result<Vec<Event>, RepoError> {
+        let context = "sequencing events";
+        let backend = self.backend();
+        let txn = self.begin_sequencer().await.map_err(unexpected(context))?;
+        let rows = txn
+            .query_all_raw(event_sql::sequence(backend).build())
+            .await
+            .map_err(unexpected(context))?;
+        let mut events = rows
+            .iter()
+            .map(|row| event_sql::event(row, backend))
+            .collect::<anyhow::Result<Vec<_>>>()
+            .map_err(|e| RepoError::Unexpected(e.context(context)))?;
+        txn.commit().await.map_err(unexpected(context))?;
+        // Id order is seq order within each stream.
+        events.sort_unstable_by_key(|(id, _)| *id);
+        Ok(events.into_iter().map(|(_, event)| event).collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(stream = stream.as_str(), since))]
+    async fn replay(
+        &self,
+        stream: Stream,
+        since: i64,
+        filter: EventFilter,
+        limit: u64,
+    ) -> Result<Vec<Event>, RepoError> {
+        let context = "replaying events";
+        let backend = self.backend();
+        let rows = self
+            .db
+            .connection()
+            .query_all_raw(event_sql::replay(backend, stream, since, filter, limit).build())
+            .await
+            .map_err(unexpected(context))?;
+        rows.iter()
+            .map(|row| event_sql::event(row, backend).map(|(_, event)| event))
+            .collect::<anyhow::Result<_>>()
+            .map_err(|e| RepoError::Unexpected(e.context(context)))
+    }
+
+    #[tracing::instrument(skip_all, fields(stream = stream.as_str()))]
+    async fn latest_seq(&self, stream: Stream) -> Result<i64, RepoError> {
+        let context = "reading the latest event seq";
+        let row = self
+            .db
+            .connection()
+            .query_one_raw(event_sql::latest_seq(self.backend(), stream).build())
+            .await
+            .map_err(unexpected(context))?;
+        match row {
+            Some(row) => row.try_get("", "latest").map_err(unexpected(context)),
+            None => Ok(0),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(stream = stream.as_str()))]
+    async fn pruned_through(&self, stream: Stream) -> Result<i64, RepoError> {
+        let context = "reading how far events were pruned";
+        let row = self
+            .db
+            .connection()
+            .query_one_raw(event_sql::pruned_through(self.backend(), stream).build())
+            .await
+            .map_err(unexpected(context))?;
+        match row {
+            Some(row) => row
+                .try_get("", "pruned_through")
+                .map_err(unexpected(context)),
+            None => Ok(0),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(stream = stream.as_str(), keep))]
+    async fn prune(&self, stream: Stream, before: Timestamp, keep: u64) -> Result<u64, RepoError> {
+        let context = "pruning events";
+        let backend = self.backend();
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let rows = txn
+            .query_all_raw(event_sql::prune(backend, stream, before, keep).build())
+            .await
+            .map_err(unexpected(context))?;
+        let mut highest = None;
+        for row in &rows {
+            let seq: i64 = row.try_get("", "seq").map_err(unexpected(context))?;
+            highest = highest.max(Some(seq));
+        }
+        if let Some(seq) = highest {
+            txn.execute_raw(event_sql::record_pruned(backend, stream, seq).build())
+                .await
+                .map_err(unexpected(context))?;
+        }
+        txn.commit().await.map_err(unexpected(context))?;
+        Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX))
+    }
+}

@@ -1,0 +1,55 @@
+//! What the event tests share beyond the item builders: the log, raw
+//! event rows of another stream, and reading a whole stream.
+
+use domain::model::{Event, Stream};
+use domain::ports::{EventFilter, EventLog};
+use infra::{Db, SeaEventLog};
+use sea_orm::{ConnectionTrait, Statement};
+use uuid::Uuid;
+
+/// No filter: everything of the stream (an admin's view).
+pub const ALL: EventFilter = EventFilter {
+    resource: None,
+    owner: None,
+};
+
+/// The event log of `db`.
+pub fn log(db: &Db) -> SeaEventLog {
+    SeaEventLog::new(db.clone())
+}
+
+/// Every sequenced event of `stream`, in seq order.
+pub async fn whole(log: &SeaEventLog, stream: Stream) -> Vec<Event> {
+    log.replay(stream, 0, ALL, u64::MAX).await.unwrap()
+}
+
+/// The seqs of `events`.
+pub fn seqs(events: &[Event]) -> Vec<i64> {
+    events.iter().map(|e| e.seq).collect()
+}
+
+/// Writes an unsequenced `agents` event as a repository would (there is no
+/// agent repository yet), for tests of several streams.
+pub async fn agent_event(db: &Db, owner: Uuid) {
+    let sql = if db.is_postgres() {
+        "INSERT INTO events (stream, kind, resource_id, owner_id, data, xid, created_at) \
+         VALUES ('agents', 'agent.online', $1, $2, '{}'::jsonb, \
+         pg_current_xact_id()::text::bigint, 0)"
+    } else {
+        "INSERT INTO events (stream, kind, resource_id, owner_id, data, xid, created_at) \
+         VALUES ('agents', 'agent.online', ?, ?, '{}', 0, 0)"
+    };
+    let backend = db.connection().get_database_backend();
+    let values = [Uuid::new_v4().into(), owner.into()];
+    let stmt = Statement::from_sql_and_values(backend, sql, values);
+    db.connection().execute_raw(stmt).await.unwrap();
+}
+
+/// How many `events` rows have no seq yet.
+pub async fn unsequenced(db: &Db) -> i64 {
+    let backend = db.connection().get_database_backend();
+    let sql = "SELECT COUNT(*) AS n FROM events WHERE seq IS NULL";
+    let stmt = Statement::from_string(backend, sql);
+    let row = db.connection().query_one_raw(stmt).await.unwrap().unwrap();
+    row.try_get("", "n").unwrap()
+}

@@ -1,0 +1,18 @@
+//! `SeaEventLog` and the events `SeaItems` appends, on real databases:
+//! every test body runs on SQLite and on PostgreSQL (when
+//! `TEST_DATABASE_URL` is set), each on a fresh database.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../items/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+mod helpers;
+
+mod concurrency;
+mod long_transactions;
+mod prune;
+mod replay;
+mod sequencer;
+mod writes;

@@ -1,0 +1,124 @@
+//! Item writes append their event in the same transaction; writes that
+//! change nothing append nothing.
+
+use crate::helpers::{log, unsequenced, whole};
+use crate::support::{at, base_time, item, merge, on_both, user};
+use domain::model::{Item, Stream};
+use domain::ports::{EventLog, ItemRepository, Scope, WriteOutcome};
+use infra::{Db, SeaItems};
+use serde_json::json;
+
+on_both!(
+    create_update_delete_append_their_events,
+    refused_writes_append_nothing
+);
+
+/// Asserts that `event` announces `kind` of `item`.
+fn announces(event: &domain::model::Event, kind: &str, item: &Item) {
+    assert_eq!(event.stream, Stream::Items);
+    assert_eq!(event.kind, kind);
+    assert_eq!(event.resource_id, item.id.0);
+    assert_eq!(event.owner_id, item.owner_id);
+    assert_eq!(event.data, item.to_json(), "{kind}");
+}
+
+async fn create_update_delete_append_their_events(db: Db) {
+    let ada = user(&db, "ada@example.com").await;
+    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let created = item(ada, "Thing", json!({"a": {"b": 1}}), base_time());
+    items.create(&created).await.unwrap();
+    assert_eq!(unsequenced(&db).await, 1);
+
+    let outcome = items
+        .update(
+            created.id,
+            Scope::Owner(ada),
+            &merge(json!({"a": {"c": 2}})),
+            Some(1),
+            at(5),
+        )
+        .await
+        .unwrap();
+    let WriteOutcome::Done(updated) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        updated.attributes.to_value(),
+        json!({"a": {"b": 1, "c": 2}})
+    );
+    let WriteOutcome::Done(deleted) = items.delete(created.id, Scope::All, Some(2)).await.unwrap()
+    else {
+        panic!("delete refused")
+    };
+    assert_eq!(deleted, updated);
+
+    let events = log.sequence().await.unwrap();
+    assert_eq!(events.len(), 3);
+    announces(&events[0], "item.created", &created);
+    announces(&events[1], "item.updated", &updated);
+    announces(&events[2], "item.deleted", &deleted);
+    assert_eq!(events[1].data["attributes"], json!({"a": {"b": 1, "c": 2}}));
+    assert_eq!(events[1].data["version"], json!(2));
+    assert_eq!(events[0].created_at, base_time());
+    assert_eq!(events[1].created_at, at(5));
+    assert!(events[2].created_at >= updated.updated_at);
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(whole(&log, Stream::Items).await, events);
+    assert_eq!(unsequenced(&db).await, 0);
+}
+
+async fn refused_writes_append_nothing(db: Db) {
+    let (ada, bob) = (
+        user(&db, "ada@example.com").await,
+        user(&db, "bob@example.com").await,
+    );
+    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let created = item(ada, "Big", json!({"a": "x".repeat(40_000)}), base_time());
+    items.create(&created).await.unwrap();
+    let first = log.sequence().await.unwrap();
+    assert_eq!(first.len(), 1);
+
+    let too_big = merge(json!({"b": "y".repeat(30_000)}));
+    let outcome = items
+        .update(created.id, Scope::All, &too_big, None, at(1))
+        .await
+        .unwrap();
+    assert!(matches!(outcome, WriteOutcome::Invalid(_)), "{outcome:?}");
+    let small = merge(json!({"c": 1}));
+    let refused = [
+        items
+            .update(created.id, Scope::All, &small, Some(7), at(1))
+            .await
+            .unwrap(),
+        items
+            .update(created.id, Scope::Owner(bob), &small, None, at(1))
+            .await
+            .unwrap(),
+        items.delete(created.id, Scope::All, Some(7)).await.unwrap(),
+        items
+            .delete(created.id, Scope::Owner(bob), None)
+            .await
+            .unwrap(),
+    ];
+    assert_eq!(
+        refused,
+        [
+            WriteOutcome::VersionMismatch,
+            WriteOutcome::NotFound,
+            WriteOutcome::VersionMismatch,
+            WriteOutcome::NotFound
+        ]
+    );
+    assert_eq!(unsequenced(&db).await, 0);
+    assert_eq!(log.sequence().await.unwrap(), []);
+    assert_eq!(whole(&log, Stream::Items).await, first);
+    // A failed create (its owner does not exist) writes no event either.
+    let orphan = item(
+        domain::model::UserId::new(),
+        "Orphan",
+        json!({}),
+        base_time(),
+    );
+    assert!(items.create(&orphan).await.is_err());
+    assert_eq!(unsequenced(&db).await, 0);
+}
