@@ -55,7 +55,9 @@ pub fn client_info(req: &HttpRequest, config: &ApiConfig) -> ClientInfo {
     ClientInfo::new(user_agent, client_ip(req, config).map(|ip| ip.to_string()))
 }
 
-fn client_ip(req: &HttpRequest, config: &ApiConfig) -> Option<IpAddr> {
+/// The client's address: the peer's, or — behind a trusted proxy — the
+/// right-most `X-Forwarded-For` address that is no trusted proxy.
+pub fn client_ip(req: &HttpRequest, config: &ApiConfig) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     let trusted = |ip: &IpAddr| config.trusted_proxies.iter().any(|net| net.contains(ip));
     if !trusted(&peer) {

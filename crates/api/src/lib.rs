@@ -11,6 +11,8 @@ pub mod idempotency;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod rate_limit;
+pub mod realtime;
 pub mod routes;
 pub mod state;
 
@@ -28,6 +30,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub fn build_app(
     state: AppState,
     config: ApiConfig,
+    realtime: realtime::Realtime,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -41,6 +44,7 @@ pub fn build_app(
     let cors = cors::cors(&config.cors_origins);
     App::new()
         .app_data(web::Data::new(state))
+        .app_data(web::Data::new(realtime))
         .app_data(web::Data::new(config))
         .app_data(extract::json_config(limit))
         .app_data(extract::form_config(limit))

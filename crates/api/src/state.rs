@@ -1,5 +1,6 @@
 //! What every handler can reach: the services and the edge configuration.
 
+use crate::rate_limit::RateLimits;
 use async_trait::async_trait;
 use domain::services::{AuthService, IdempotencyService, ItemService, UserService};
 use ipnet::IpNet;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub idempotency: IdempotencyService,
     /// What `/health/ready` checks.
     pub dependencies: Vec<Arc<dyn DependencyCheck>>,
+    /// Rate limits; `None` when `RATE_LIMIT_ENABLED=false`.
+    pub rate_limits: Option<Arc<RateLimits>>,
 }
 
 /// Settings of the HTTP edge.

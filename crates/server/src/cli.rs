@@ -6,9 +6,11 @@ use crate::{telemetry, wiring};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use domain::model::{DisplayName, Email, Password, Role};
+use domain::ports::NoNotifier;
 use domain::services::RegisterInput;
 use infra::Db;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// backend-api: REST and WebSocket backend.
 #[derive(Debug, Parser)]
@@ -127,7 +129,8 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             };
             let db = connect(&settings).await?;
             infra::migrate::up(&db, None).await?;
-            let services = wiring::services(&settings, &db)?;
+            let events = wiring::event_log(&db);
+            let services = wiring::services(&settings, &db, events, Arc::new(NoNotifier))?;
             let role = if admin { Role::Admin } else { Role::User };
             let user = services.auth.create_user(input, role).await?;
             println!("created {} {} ({})", role.as_str(), user.email, user.id);

@@ -2,19 +2,30 @@
 
 use crate::config::{AppEnv, Settings};
 use crate::{janitor, wiring};
+use actix_ws::CloseCode;
 use anyhow::Context;
+use api::rate_limit::{RateLimitConfig, RateLimits};
+use api::realtime::hub::CloseSignal;
+use api::realtime::{Realtime, RealtimeConfig};
 use api::{ApiConfig, AppState, DependencyCheck, build_app};
 use async_trait::async_trait;
+use domain::model::Stream;
 use infra::Db;
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::task::JoinHandle;
+
+/// How often the sequencer looks for events nobody announced (a writer
+/// that crashed between commit and kick, another instance's writes).
+const RELAY_EVERY: Duration = Duration::from_millis(500);
 
 /// A built server, bound to its port, not yet serving.
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
-    janitor: JoinHandle<()>,
+    realtime: Realtime,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Application {
@@ -31,16 +42,37 @@ impl Application {
         infra::migrate::up(&db, None)
             .await
             .context("applying pending migrations")?;
-        let services = wiring::services(&settings, &db)?;
+        let events = wiring::event_log(&db);
+        let mut after = Vec::new();
+        for stream in [Stream::Items, Stream::Agents] {
+            after.push((
+                stream,
+                events
+                    .latest_seq(stream)
+                    .await
+                    .context("reading the event log")?,
+            ));
+        }
+        let (realtime, hub) = Realtime::new(realtime_config(&settings), events.clone());
+        let services = wiring::services(&settings, &db, events, realtime.notifier())?;
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("binding APP_ADDR {}", settings.addr))?;
         let port = listener.local_addr()?.port();
+        let rate_limits = settings.rate_limits.enabled.then(|| {
+            Arc::new(RateLimits::new(RateLimitConfig {
+                auth_per_min: settings.rate_limits.auth_per_min,
+                auth_burst: settings.rate_limits.auth_burst,
+                api_per_sec: settings.rate_limits.api_per_sec,
+                api_burst: settings.rate_limits.api_burst,
+            }))
+        });
         let state = AppState {
             auth: services.auth,
             users: services.users,
             items: services.items,
             idempotency: services.idempotency.clone(),
             dependencies: vec![Arc::new(DatabaseCheck(db))],
+            rate_limits: rate_limits.clone(),
         };
         let config = ApiConfig {
             max_body_bytes: settings.max_body_bytes,
@@ -48,19 +80,31 @@ impl Application {
             cors_origins: settings.cors_origins.clone(),
             hsts: settings.env == AppEnv::Production,
         };
-        let server = actix_web::HttpServer::new(move || build_app(state.clone(), config.clone()))
-            .listen(listener)?
-            .shutdown_timeout(settings.shutdown_grace.as_secs())
-            .run();
-        let janitor = tokio::spawn(janitor::run(
-            services.ports.sessions.clone(),
-            services.idempotency,
-            services.ports.clock.clone(),
-        ));
+        let app_realtime = realtime.clone();
+        let server = actix_web::HttpServer::new(move || {
+            build_app(state.clone(), config.clone(), app_realtime.clone())
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.shutdown_grace.as_secs())
+        .disable_signals()
+        .run();
+        let mut background = vec![
+            tokio::spawn(hub.run(after)),
+            tokio::spawn(realtime.sequencer(RELAY_EVERY)),
+            tokio::spawn(janitor::run(
+                services.ports.sessions.clone(),
+                services.idempotency,
+                services.ports.clock.clone(),
+            )),
+        ];
+        if let Some(limits) = rate_limits {
+            background.push(tokio::spawn(evict_idle_rate_limit_keys(limits)));
+        }
         Ok(Self {
             port,
             server,
-            janitor,
+            realtime,
+            background,
         })
     }
 
@@ -69,15 +113,73 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM; in-flight requests get the shutdown
-    /// grace period to finish.
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully: sockets
+    /// are closed with 1001, no new connections are accepted, and in-flight
+    /// requests get the shutdown grace period to finish.
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let realtime = self.realtime.clone();
+        let on_signal = tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            realtime.hub.close_all(CloseSignal {
+                code: CloseCode::Away,
+                reason: "server shutting down",
+            });
+            handle.stop(true).await;
+        });
         let result = self.server.await;
-        self.janitor.abort();
+        on_signal.abort();
+        for task in self.background {
+            task.abort();
+        }
         result
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Every minute, forgets rate-limit keys of idle callers.
+async fn evict_idle_rate_limit_keys(limits: Arc<RateLimits>) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        limits.evict_idle();
+    }
+}
+
+fn realtime_config(settings: &Settings) -> RealtimeConfig {
+    let ws = &settings.websocket;
+    RealtimeConfig {
+        ping: ws.ping.max(Duration::from_millis(100)),
+        idle_timeout: ws.idle_timeout,
+        send_queue: ws.send_queue,
+        max_connections_per_user: ws.max_connections_per_user,
+        rate_limit: settings.rate_limits.enabled,
+        frames_per_second: 20,
     }
 }
 

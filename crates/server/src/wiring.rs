@@ -3,12 +3,13 @@
 use crate::config::{JwtKey, Settings};
 use anyhow::Context;
 use domain::model::SecretKey;
-use domain::ports::SystemClock;
+use domain::ports::{EventLog, Notifier, SystemClock};
 use domain::services::{
     AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
 };
 use infra::{
-    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaIdempotency, SeaItems, SeaSessions, SeaUsers,
+    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaEventLog, SeaIdempotency, SeaItems, SeaSessions,
+    SeaUsers,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -27,8 +28,14 @@ pub struct Services {
     pub ports: Ports,
 }
 
-/// Builds every adapter and service.
-pub fn services(settings: &Settings, db: &Db) -> anyhow::Result<Services> {
+/// Builds every adapter and service; `notifier` receives the services'
+/// signals (the real-time layer when serving).
+pub fn services(
+    settings: &Settings,
+    db: &Db,
+    events: Arc<dyn EventLog>,
+    notifier: Arc<dyn Notifier>,
+) -> anyhow::Result<Services> {
     let tokens = match &settings.jwt_key {
         JwtKey::Hs256(secret) => JwtIssuer::hs256(secret.expose_secret())?,
         JwtKey::Pem {
@@ -50,10 +57,8 @@ pub fn services(settings: &Settings, db: &Db) -> anyhow::Result<Services> {
         sessions: Arc::new(SeaSessions::new(db.clone())),
         items: Arc::new(SeaItems::new(db.clone())),
         idempotency: Arc::new(SeaIdempotency::new(db.clone())),
-        // Interim: the SQL event log and the live notifier arrive with the
-        // WebSocket gateway; until then nothing reads events.
-        events: Arc::new(domain::testing::InMemoryEvents::new(Arc::default())),
-        notifier: Arc::new(domain::ports::NoNotifier),
+        events,
+        notifier,
         hasher: Arc::new(Argon2Hasher::new()?),
         tokens: Arc::new(tokens),
         clock: Arc::new(SystemClock),
@@ -76,4 +81,9 @@ pub fn services(settings: &Settings, db: &Db) -> anyhow::Result<Services> {
 
 fn to_time(duration: std::time::Duration) -> time::Duration {
     time::Duration::try_from(duration).unwrap_or(time::Duration::MAX)
+}
+
+/// The event log on `db`.
+pub fn event_log(db: &Db) -> Arc<dyn EventLog> {
+    Arc::new(SeaEventLog::new(db.clone()))
 }

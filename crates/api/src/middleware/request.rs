@@ -3,8 +3,10 @@
 
 use super::{RequestId, SecurityHeaders};
 use crate::error::ApiError;
+use crate::extract::{bearer_token, client_ip};
 use crate::problem::{PROBLEM_JSON, Problem};
-use crate::state::ApiConfig;
+use crate::rate_limit::Limited;
+use crate::state::{ApiConfig, AppState};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -12,6 +14,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 use tracing::{Instrument, field};
 
@@ -45,10 +48,22 @@ pub async fn request_context(
         latency_ms = field::Empty,
         user_id = field::Empty,
     );
-    let result = next.call(req).instrument(span.clone()).await;
+    let result = match rate_limited(&req) {
+        Some(wait) => {
+            let seconds = crate::rate_limit::retry_after(wait);
+            let refusal = HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, seconds.to_string()))
+                .finish();
+            Ok(req.into_response(refusal))
+        }
+        None => next
+            .call(req)
+            .instrument(span.clone())
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+    };
     let (status, route, outcome) = match result {
-        Ok(response) => {
-            let mut response = response.map_into_boxed_body();
+        Ok(mut response) => {
             let status = response.status();
             if status.is_client_error() || status.is_server_error() {
                 response = with_problem_body(response, &request_id);
@@ -78,6 +93,20 @@ pub async fn request_context(
         }
     });
     outcome
+}
+
+/// How long the caller must wait, when the request is over its limit.
+fn rate_limited(req: &ServiceRequest) -> Option<std::time::Duration> {
+    let limited = Limited::for_path(req.path());
+    if limited == Limited::No {
+        return None;
+    }
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let limits = state.rate_limits.as_ref()?;
+    let config = req.app_data::<web::Data<ApiConfig>>()?;
+    let ip = client_ip(req.request(), config).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let user = bearer_token(req.request()).and_then(|token| state.auth.token_subject(token));
+    limits.check(limited, ip, user.map(|u| u.0)).err()
 }
 
 fn finish_headers(
@@ -136,6 +165,7 @@ fn problem_body(problem: &Problem) -> Vec<u8> {
 fn default_detail(status: StatusCode) -> Option<String> {
     let text = match status.as_u16() {
         404 => "no resource at this path",
+        429 => "too many requests; retry after the number of seconds in Retry-After",
         405 => "this path does not accept this method; see the Allow header",
         _ => return None,
     };

@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(users::admin_revoke_sessions)),
             ),
     )
+    .service(web::resource("/ws").route(web::get().to(crate::realtime::upgrade::ws)))
     .service(web::resource("/health/live").route(web::get().to(health::live)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
     .service(web::resource("/docs").route(web::get().to(docs_redirect)));

@@ -2,6 +2,7 @@
 //! `Arc<dyn Port>`. Adapters live in the `infra` crate; in-memory ones in
 //! [`crate::testing`].
 
+mod bus;
 mod clock;
 mod events;
 mod hasher;
@@ -12,6 +13,7 @@ mod sessions;
 mod tokens;
 mod users;
 
+pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
 pub use events::{EventFilter, EventLog};
 pub use hasher::{HashError, PasswordHasher};

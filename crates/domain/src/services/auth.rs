@@ -255,6 +255,16 @@ impl AuthService {
             .ok_or(ServiceError::Unauthorized)
     }
 
+    /// The user a validly signed, unexpired access token names, without
+    /// the session lookup: for keying rate limits, never for authorization.
+    pub fn token_subject(&self, access_token: &str) -> Option<UserId> {
+        self.ports
+            .tokens
+            .verify(access_token)
+            .ok()
+            .map(|claims| claims.sub)
+    }
+
     /// Revokes the caller's session: its access and refresh tokens fail from
     /// now on.
     ///

@@ -192,3 +192,49 @@ async fn cors_allows_only_configured_origins() {
     }
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        &[
+            ("RATE_LIMIT_ENABLED", "true"),
+            ("RATE_LIMIT_AUTH_PER_MIN", "2"),
+            ("RATE_LIMIT_AUTH_BURST", "2"),
+            ("RATE_LIMIT_API_PER_SEC", "1"),
+            ("RATE_LIMIT_API_BURST", "3"),
+        ],
+    )
+    .await
+    .unwrap();
+    let pair = app.signed_in("ada@example.com").await;
+    let third = app.login("ada@example.com", "whatever-password").await;
+    let seconds: u64 = third.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&seconds), "{seconds}");
+    assert_problem(third, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+
+    let access = pair["access_token"].as_str().unwrap();
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all((0..6).map(|_| app.get("/api/v1/users/me", Some(access))))
+            .await
+            .iter()
+            .map(reqwest::Response::status)
+            .collect();
+    assert!(statuses.contains(&StatusCode::OK));
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    for _ in 0..10 {
+        assert_eq!(
+            app.get("/health/live", None).await.status(),
+            StatusCode::OK,
+            "health is never limited"
+        );
+    }
+    app.cleanup().await;
+}

@@ -12,5 +12,7 @@ mod contract;
 mod errors;
 mod health;
 mod items;
+mod realtime;
 mod sessions;
 mod users;
+mod ws;

@@ -1,0 +1,209 @@
+//! The hub: one task per process that owns connections, rooms and
+//! presence. Everything else talks to it through [`Hub`], a cloneable
+//! handle sending commands. It never waits on a connection: a full send
+//! queue closes that connection as a slow consumer.
+//!
+//! With a message bus, whatever every instance must see (events, chat
+//! messages, presence, revocations) goes out through the bus and is applied
+//! when it comes back — on every instance alike, this one included.
+
+mod ordering;
+mod presence;
+mod state;
+
+use super::frames::Member;
+use super::rooms::Room;
+use super::wire::Broadcast;
+use actix_ws::CloseCode;
+use bytestring::ByteString;
+use domain::model::{Event, Principal, Stream, UserId};
+use domain::ports::{EventLog, MessageBus, Revoked};
+use serde_json::Value;
+use state::State;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Identifies one WebSocket connection.
+pub type ConnId = u64;
+
+/// What the hub queues for a connection.
+#[derive(Debug, Clone)]
+pub enum Outbound {
+    /// A frame to send as is.
+    Frame(ByteString),
+    /// An event of `room`: sent only if its seq is past what the connection
+    /// already sent for that room (replay and live may overlap).
+    Event {
+        /// The room.
+        room: Arc<str>,
+        /// The event's seq.
+        seq: i64,
+        /// The encoded frame.
+        frame: ByteString,
+    },
+}
+
+/// Why the hub closes a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseSignal {
+    /// The close code.
+    pub code: CloseCode,
+    /// The reason text.
+    pub reason: &'static str,
+}
+
+/// A connection as the hub registers it.
+pub struct Registration {
+    /// The caller.
+    pub principal: Principal,
+    /// Their display name (presence).
+    pub display_name: String,
+    /// The connection's bounded send queue.
+    pub queue: mpsc::Sender<Outbound>,
+    /// Where to send a close.
+    pub close: oneshot::Sender<CloseSignal>,
+}
+
+enum Command {
+    Connect(Registration, oneshot::Sender<Option<ConnId>>),
+    Disconnect(ConnId),
+    Join(ConnId, Room, oneshot::Sender<()>),
+    Leave(ConnId, String),
+    Publish(ConnId, String, Value),
+    Event(Arc<Event>),
+    Revoke(UserId, Revoked),
+    CloseAll(CloseSignal),
+    Remote(Broadcast),
+    Filled(Stream, Vec<Event>, i64),
+}
+
+/// A cloneable handle on the hub task.
+#[derive(Clone)]
+pub struct Hub {
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+/// The hub task, until it is spawned.
+pub struct HubTask {
+    commands: mpsc::UnboundedReceiver<Command>,
+    state: State,
+}
+
+impl Hub {
+    /// A hub allowing `max_per_user` connections per user, filling gaps in
+    /// the event order from `events`; spawn the returned task.
+    pub fn new(max_per_user: usize, events: Arc<dyn EventLog>) -> (Self, HubTask) {
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let hub = Self { commands };
+        let state = State::new(max_per_user, events, hub.clone());
+        (
+            hub,
+            HubTask {
+                commands: receiver,
+                state,
+            },
+        )
+    }
+
+    fn send(&self, command: Command) {
+        // The hub task only ends when every handle is gone.
+        let _ = self.commands.send(command);
+    }
+
+    /// Registers a connection; `None` when the user is at the limit.
+    pub async fn connect(&self, registration: Registration) -> Option<ConnId> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Connect(registration, reply));
+        answer.await.ok().flatten()
+    }
+
+    /// Forgets a connection (it closed).
+    pub fn disconnect(&self, conn: ConnId) {
+        self.send(Command::Disconnect(conn));
+    }
+
+    /// Adds the connection to `room`; returns once live delivery started.
+    pub async fn join(&self, conn: ConnId, room: Room) {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Join(conn, room, reply));
+        let _ = answer.await;
+    }
+
+    /// Removes the connection from `room`.
+    pub fn leave(&self, conn: ConnId, room: String) {
+        self.send(Command::Leave(conn, room));
+    }
+
+    /// A chat message from `conn` to `room`.
+    pub fn publish(&self, conn: ConnId, room: String, data: Value) {
+        self.send(Command::Publish(conn, room, data));
+    }
+
+    /// A sequenced event from this instance's sequencer.
+    pub fn event(&self, event: Arc<Event>) {
+        self.send(Command::Event(event));
+    }
+
+    /// Closes the revoked sessions' connections, on every instance, with
+    /// 1008 `unauthorized`.
+    pub fn revoke(&self, user: UserId, which: Revoked) {
+        self.send(Command::Revoke(user, which));
+    }
+
+    /// Closes every connection of this instance (shutdown: 1001).
+    pub fn close_all(&self, signal: CloseSignal) {
+        self.send(Command::CloseAll(signal));
+    }
+
+    /// A message that arrived through the bus.
+    pub fn remote(&self, message: Broadcast) {
+        self.send(Command::Remote(message));
+    }
+
+    fn filled(&self, stream: Stream, events: Vec<Event>, upto: i64) {
+        self.send(Command::Filled(stream, events, upto));
+    }
+}
+
+impl HubTask {
+    /// Sends what every instance must see through `bus` (and applies it
+    /// when it comes back) instead of applying it at once.
+    pub fn with_bus(mut self, bus: Arc<dyn MessageBus>, hub: &Hub) -> Self {
+        let (outbox, mut queued) = mpsc::unbounded_channel::<Vec<u8>>();
+        let publisher = bus.clone();
+        tokio::spawn(async move {
+            // One publisher task keeps this instance's messages in order.
+            while let Some(message) = queued.recv().await {
+                if let Err(error) = publisher.publish(message).await {
+                    tracing::warn!(%error, "could not publish to the message bus");
+                }
+            }
+        });
+        let hub = hub.clone();
+        bus.subscribe(Box::new(move |bytes| match Broadcast::decode(&bytes) {
+            Some(message) => hub.remote(message),
+            None => tracing::warn!("ignored an unreadable message from the bus"),
+        }));
+        self.state.set_outbox(outbox);
+        self
+    }
+
+    /// Runs for the life of the process. Each stream's events are
+    /// delivered in seq order after the seq `after` gives for it.
+    pub async fn run(mut self, after: Vec<(Stream, i64)>) {
+        for (stream, seq) in after {
+            self.state.start_after(stream, seq);
+        }
+        while let Some(command) = self.commands.recv().await {
+            self.state.handle(command);
+        }
+    }
+}
+
+/// A member as presence shows it.
+fn member_of(principal: &Principal, display_name: String) -> Member {
+    Member {
+        user_id: principal.user_id.0,
+        display_name,
+    }
+}

@@ -1,0 +1,325 @@
+//! The hub's state and how each command changes it.
+
+use super::ordering::Ordering;
+use super::presence::Presence;
+use super::{Command, ConnId, Outbound, Registration, member_of};
+use crate::realtime::frames::{self, Member};
+use crate::realtime::hub::{CloseSignal, Hub};
+use crate::realtime::rooms::Room;
+use crate::realtime::wire::Broadcast;
+use actix_ws::CloseCode;
+use domain::model::{Event, Principal, SessionId, Stream, UserId};
+use domain::ports::{EventLog, Revoked};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+const SLOW_CONSUMER: CloseSignal = CloseSignal {
+    code: CloseCode::Policy,
+    reason: "slow_consumer",
+};
+const UNAUTHORIZED: CloseSignal = CloseSignal {
+    code: CloseCode::Policy,
+    reason: "unauthorized",
+};
+
+pub(super) struct Conn {
+    pub principal: Principal,
+    pub member: Member,
+    queue: mpsc::Sender<Outbound>,
+    close: Option<oneshot::Sender<CloseSignal>>,
+    rooms: HashSet<String>,
+}
+
+pub(super) struct State {
+    max_per_user: usize,
+    next_id: ConnId,
+    pub conns: HashMap<ConnId, Conn>,
+    per_user: HashMap<UserId, usize>,
+    pub rooms: HashMap<String, HashSet<ConnId>>,
+    presence: Presence,
+    ordering: Ordering,
+    /// Where broadcasts go when there is a bus; `None`: apply at once.
+    outbox: Option<mpsc::UnboundedSender<Vec<u8>>>,
+}
+
+impl State {
+    pub fn new(max_per_user: usize, events: Arc<dyn EventLog>, hub: Hub) -> Self {
+        Self {
+            max_per_user,
+            next_id: 0,
+            conns: HashMap::new(),
+            per_user: HashMap::new(),
+            rooms: HashMap::new(),
+            presence: Presence::new(Uuid::now_v7()),
+            ordering: Ordering::new(events, hub),
+            outbox: None,
+        }
+    }
+
+    pub fn set_outbox(&mut self, outbox: mpsc::UnboundedSender<Vec<u8>>) {
+        self.outbox = Some(outbox);
+    }
+
+    pub fn start_after(&mut self, stream: Stream, seq: i64) {
+        self.ordering.start_after(stream, seq);
+    }
+
+    pub fn handle(&mut self, command: Command) {
+        match command {
+            Command::Connect(registration, reply) => {
+                let _ = reply.send(self.connect(registration));
+            }
+            Command::Disconnect(conn) => self.remove(conn),
+            Command::Join(conn, room, reply) => {
+                self.join(conn, &room);
+                let _ = reply.send(());
+            }
+            Command::Leave(conn, room) => self.leave(conn, &room),
+            Command::Publish(conn, room, data) => self.publish(conn, room, data),
+            Command::Event(event) => self.fan_out(Broadcast::Event((&*event).into())),
+            Command::Revoke(user, which) => self.fan_out(Broadcast::revoke(user, which)),
+            Command::CloseAll(signal) => {
+                let all: Vec<ConnId> = self.conns.keys().copied().collect();
+                for conn in all {
+                    self.close(conn, signal);
+                }
+            }
+            Command::Remote(message) => self.apply(message),
+            Command::Filled(stream, events, upto) => {
+                for event in self.ordering.filled(stream, events, upto) {
+                    self.deliver(&event);
+                }
+            }
+        }
+    }
+
+    /// Sends a broadcast to every instance: through the bus, or — with no
+    /// bus — straight to this hub.
+    fn fan_out(&mut self, message: Broadcast) {
+        match &self.outbox {
+            Some(outbox) => {
+                let _ = outbox.send(message.encode());
+            }
+            None => self.apply(message),
+        }
+    }
+
+    /// Applies a broadcast that every instance receives.
+    fn apply(&mut self, message: Broadcast) {
+        match message {
+            Broadcast::Event(wire) => {
+                let Some(event) = wire.into_event() else {
+                    return;
+                };
+                for event in self.ordering.arrived(event) {
+                    self.deliver(&event);
+                }
+            }
+            Broadcast::Chat { room, from, data } => {
+                let frame = Outbound::Frame(frames::message(&room, from, &data));
+                self.broadcast(&room, &frame, |_| true);
+            }
+            Broadcast::Presence {
+                instance,
+                room,
+                member,
+                present,
+            } => {
+                if let Some(frame) = self.presence.apply(instance, &room, member, present) {
+                    self.broadcast(&room, &Outbound::Frame(frame), |_| true);
+                }
+            }
+            Broadcast::Revoke {
+                user,
+                session,
+                all_but,
+            } => {
+                let Some(which) = Broadcast::revoked(session, all_but) else {
+                    return;
+                };
+                let doomed: Vec<ConnId> = self
+                    .conns
+                    .iter()
+                    .filter(|(_, c)| {
+                        c.principal.user_id.0 == user && revoked(which, c.principal.session_id)
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                for conn in doomed {
+                    self.close(conn, UNAUTHORIZED);
+                }
+            }
+        }
+    }
+
+    fn connect(&mut self, registration: Registration) -> Option<ConnId> {
+        let user = registration.principal.user_id;
+        let count = self.per_user.entry(user).or_default();
+        if *count >= self.max_per_user {
+            return None;
+        }
+        *count += 1;
+        self.next_id += 1;
+        let member = member_of(&registration.principal, registration.display_name);
+        let conn = Conn {
+            principal: registration.principal,
+            member,
+            queue: registration.queue,
+            close: Some(registration.close),
+            rooms: HashSet::new(),
+        };
+        self.conns.insert(self.next_id, conn);
+        Some(self.next_id)
+    }
+
+    /// Queues `outbound` for `conn`; `false` when its queue is full.
+    fn push(&self, conn: ConnId, outbound: Outbound) -> bool {
+        self.conns.get(&conn).is_none_or(|c| {
+            !matches!(
+                c.queue.try_send(outbound),
+                Err(mpsc::error::TrySendError::Full(_))
+            )
+        })
+    }
+
+    /// Queues `outbound` for every member of `room` passing `accept`, then
+    /// closes those whose queue was full.
+    fn broadcast(&mut self, room: &str, outbound: &Outbound, accept: impl Fn(&Conn) -> bool) {
+        let Some(members) = self.rooms.get(room) else {
+            return;
+        };
+        let slow: Vec<ConnId> = members
+            .iter()
+            .filter(|id| self.conns.get(id).is_some_and(&accept))
+            .filter(|id| !self.push(**id, outbound.clone()))
+            .copied()
+            .collect();
+        for conn in slow {
+            self.close(conn, SLOW_CONSUMER);
+        }
+    }
+
+    fn send_to(&mut self, conn: ConnId, outbound: Outbound) {
+        if !self.push(conn, outbound) {
+            self.close(conn, SLOW_CONSUMER);
+        }
+    }
+
+    fn join(&mut self, conn: ConnId, room: &Room) {
+        let name = room.name();
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if !c.rooms.insert(name.clone()) {
+            return;
+        }
+        let (user, member) = (c.principal.user_id, c.member.clone());
+        self.rooms.entry(name.clone()).or_default().insert(conn);
+        if !matches!(room, Room::Chat(_)) {
+            return;
+        }
+        let present = self.presence.present(&name);
+        if !present.is_empty() {
+            self.send_to(
+                conn,
+                Outbound::Frame(frames::presence(&name, &present, &[])),
+            );
+        }
+        if let Some(change) = self.presence.local_joined(&name, user, member) {
+            self.fan_out(change);
+        }
+    }
+
+    fn leave(&mut self, conn: ConnId, room: &str) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if !c.rooms.remove(room) {
+            return;
+        }
+        let (user, member) = (c.principal.user_id, c.member.clone());
+        if let Some(members) = self.rooms.get_mut(room) {
+            members.remove(&conn);
+            if members.is_empty() {
+                self.rooms.remove(room);
+            }
+        }
+        if let Some(change) = self.presence.local_left(room, user, member) {
+            self.fan_out(change);
+        }
+    }
+
+    fn publish(&mut self, conn: ConnId, room: String, data: Value) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        if !room.starts_with("chat:") || !c.rooms.contains(&room) {
+            let frame = frames::error(
+                "forbidden",
+                "join the chat room before publishing to it",
+                &room,
+            );
+            self.send_to(conn, Outbound::Frame(frame));
+            return;
+        }
+        let from = c.principal.user_id.0;
+        self.fan_out(Broadcast::Chat { room, from, data });
+    }
+
+    fn deliver(&mut self, event: &Event) {
+        let seq = event.seq;
+        let owner = event.owner_id;
+        let visible = move |c: &Conn| c.principal.is_admin() || c.principal.user_id == owner;
+        let stream_room = event.stream.as_str().to_owned();
+        for room in [
+            stream_room,
+            Room::resource_room(event.stream, event.resource_id),
+        ] {
+            if !self.rooms.contains_key(&room) {
+                continue;
+            }
+            let frame = frames::event(&room, seq, &event.kind, &event.data);
+            let outbound = Outbound::Event {
+                room: Arc::from(room.as_str()),
+                seq,
+                frame,
+            };
+            self.broadcast(&room, &outbound, visible);
+        }
+    }
+
+    fn close(&mut self, conn: ConnId, signal: CloseSignal) {
+        if let Some(close) = self.conns.get_mut(&conn).and_then(|c| c.close.take()) {
+            let _ = close.send(signal);
+        }
+        self.remove(conn);
+    }
+
+    fn remove(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        let rooms: Vec<String> = c.rooms.iter().cloned().collect();
+        let user = c.principal.user_id;
+        for room in rooms {
+            self.leave(conn, &room);
+        }
+        self.conns.remove(&conn);
+        if let Some(count) = self.per_user.get_mut(&user) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_user.remove(&user);
+            }
+        }
+    }
+}
+
+fn revoked(which: Revoked, session: SessionId) -> bool {
+    match which {
+        Revoked::One(id) => id == session,
+        Revoked::AllBut(keep) => keep != Some(session),
+    }
+}

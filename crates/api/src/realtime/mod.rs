@@ -1,0 +1,109 @@
+//! Real time: the WebSocket gateway (`/ws`), the hub that owns rooms, and
+//! the sequencer that turns committed events into live deliveries.
+
+pub mod frames;
+pub mod hub;
+pub mod rooms;
+pub mod sequencer;
+pub mod session;
+pub mod upgrade;
+pub mod wire;
+
+use domain::model::UserId;
+use domain::ports::{EventLog, Notifier, Revoked};
+use hub::Hub;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// WebSocket settings.
+#[derive(Debug, Clone, Copy)]
+pub struct RealtimeConfig {
+    /// Server ping interval (`WS_PING_SECS`).
+    pub ping: Duration,
+    /// Close after this long without a frame or pong (`WS_IDLE_TIMEOUT_SECS`).
+    pub idle_timeout: Duration,
+    /// Frames queued per connection before it counts as slow (`WS_SEND_QUEUE`).
+    pub send_queue: usize,
+    /// Open sockets per user (`WS_MAX_CONNECTIONS_PER_USER`).
+    pub max_connections_per_user: usize,
+    /// Whether `join`/`publish` frames are rate limited.
+    pub rate_limit: bool,
+    /// The `join`/`publish` limit per connection and second.
+    pub frames_per_second: u32,
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        Self {
+            ping: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(45),
+            send_queue: 1024,
+            max_connections_per_user: 32,
+            rate_limit: true,
+            frames_per_second: 20,
+        }
+    }
+}
+
+/// The real-time layer as handlers and services see it.
+#[derive(Clone)]
+pub struct Realtime {
+    /// The hub.
+    pub hub: Hub,
+    /// The event log, for replays.
+    pub events: Arc<dyn EventLog>,
+    /// Settings.
+    pub config: RealtimeConfig,
+    kick: Arc<Notify>,
+}
+
+impl Realtime {
+    /// The hub handle plus its task (spawn it with [`hub::HubTask::run`]).
+    pub fn new(config: RealtimeConfig, events: Arc<dyn EventLog>) -> (Self, hub::HubTask) {
+        let (hub, task) = Hub::new(config.max_connections_per_user, events.clone());
+        let realtime = Self {
+            hub,
+            events,
+            config,
+            kick: Arc::new(Notify::new()),
+        };
+        (realtime, task)
+    }
+
+    /// The notifier the domain services signal through.
+    pub fn notifier(&self) -> Arc<dyn Notifier> {
+        Arc::new(LiveNotifier {
+            hub: self.hub.clone(),
+            kick: self.kick.clone(),
+        })
+    }
+
+    /// The sequencer loop (spawn it): gives committed events their seqs and
+    /// delivers them, when kicked and every `relay_every` (which also picks
+    /// up events whose writer crashed before kicking).
+    pub fn sequencer(&self, relay_every: Duration) -> impl Future<Output = ()> + use<> {
+        sequencer::run(
+            self.events.clone(),
+            self.hub.clone(),
+            self.kick.clone(),
+            relay_every,
+        )
+    }
+}
+
+/// Kicks the sequencer and closes revoked sessions' sockets.
+struct LiveNotifier {
+    hub: Hub,
+    kick: Arc<Notify>,
+}
+
+impl Notifier for LiveNotifier {
+    fn events_written(&self) {
+        self.kick.notify_one();
+    }
+
+    fn sessions_revoked(&self, user: UserId, which: Revoked) {
+        self.hub.revoke(user, which);
+    }
+}

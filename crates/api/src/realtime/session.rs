@@ -1,0 +1,351 @@
+//! One WebSocket connection: a single `select!` loop over the client's
+//! frames, the hub's queue, the hub's close signal and the heartbeat timer,
+//! ending in one close.
+
+use super::Realtime;
+use super::frames::{self, ClientFrame};
+use super::hub::{CloseSignal, ConnId, Outbound};
+use super::rooms::Room;
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use domain::model::Principal;
+use domain::services::ItemService;
+use std::collections::HashMap;
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+/// Largest client frame accepted (bytes); a larger one closes with 1009.
+pub const MAX_FRAME: usize = 64 * 1024;
+/// Events replayed per log query.
+const REPLAY_BATCH: u64 = 1000;
+
+/// Everything one connection needs.
+pub struct Connection {
+    /// The caller.
+    pub principal: Principal,
+    /// Its id at the hub.
+    pub id: ConnId,
+    /// The hub and the event log.
+    pub realtime: Realtime,
+    /// To check `item:<id>` visibility.
+    pub items: ItemService,
+    /// Frames queued by the hub.
+    pub queue: mpsc::Receiver<Outbound>,
+    /// A close ordered by the hub.
+    pub close: oneshot::Receiver<CloseSignal>,
+}
+
+/// Why the loop ended and how to close.
+type Ending = Option<CloseReason>;
+
+struct Joined {
+    last_seq: i64,
+}
+
+struct State {
+    joined: HashMap<String, Joined>,
+    bucket: TokenBucket,
+    last_heard: Instant,
+}
+
+/// Runs the connection until either side ends it.
+pub async fn run(
+    mut conn: Connection,
+    mut session: actix_ws::Session,
+    stream: actix_ws::MessageStream,
+) {
+    let config = conn.realtime.config;
+    let mut stream = stream
+        .max_frame_size(MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME);
+    let mut heartbeat = tokio::time::interval(config.ping);
+    heartbeat.tick().await;
+    let mut state = State {
+        joined: HashMap::new(),
+        bucket: TokenBucket::new(config.frames_per_second),
+        last_heard: Instant::now(),
+    };
+    let ending: Ending = loop {
+        tokio::select! {
+            biased;
+            signal = &mut conn.close => {
+                break signal.ok().map(|s| CloseReason { code: s.code, description: Some(s.reason.to_owned()) });
+            }
+            message = stream.recv() => {
+                let step = match message {
+                    None => Err(None),
+                    Some(Err(ProtocolError::Overflow)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
+                    Some(Err(_)) => Err(Some(reason(CloseCode::Protocol, "protocol error"))),
+                    Some(Ok(message)) => {
+                        state.last_heard = Instant::now();
+                        on_message(&mut conn, &mut session, &mut state, message).await
+                    }
+                };
+                if let Err(ending) = step {
+                    break ending;
+                }
+            }
+            outbound = conn.queue.recv() => {
+                let Some(outbound) = outbound else { break None };
+                if send_outbound(&mut session, &mut state, outbound).await.is_err() {
+                    break None;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if state.last_heard.elapsed() > config.idle_timeout {
+                    break Some(reason(CloseCode::Normal, "idle_timeout"));
+                }
+                if session.ping(b"").await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+    conn.realtime.hub.disconnect(conn.id);
+    let _ = session.close(ending).await;
+}
+
+fn reason(code: CloseCode, text: &str) -> CloseReason {
+    CloseReason {
+        code,
+        description: Some(text.to_owned()),
+    }
+}
+
+async fn send_outbound(
+    session: &mut actix_ws::Session,
+    state: &mut State,
+    outbound: Outbound,
+) -> Result<(), actix_ws::Closed> {
+    match outbound {
+        Outbound::Frame(frame) => session.text(frame).await,
+        Outbound::Event { room, seq, frame } => match state.joined.get_mut(&*room) {
+            Some(joined) if seq > joined.last_seq => {
+                joined.last_seq = seq;
+                session.text(frame).await
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Handles one client message; `Err` ends the connection with that close.
+async fn on_message(
+    conn: &mut Connection,
+    session: &mut actix_ws::Session,
+    state: &mut State,
+    message: AggregatedMessage,
+) -> Result<(), Ending> {
+    let sent = match message {
+        AggregatedMessage::Text(text) => on_text(conn, session, state, &text).await,
+        AggregatedMessage::Binary(_) => {
+            session
+                .text(frames::error(
+                    "bad_request",
+                    "frames are JSON text",
+                    "frame",
+                ))
+                .await
+        }
+        AggregatedMessage::Ping(bytes) => session.pong(&bytes).await,
+        AggregatedMessage::Pong(_) => Ok(()),
+        AggregatedMessage::Close(reason) => return Err(reason),
+    };
+    sent.map_err(|_| None)
+}
+
+async fn on_text(
+    conn: &mut Connection,
+    session: &mut actix_ws::Session,
+    state: &mut State,
+    text: &str,
+) -> Result<(), actix_ws::Closed> {
+    let frame = match ClientFrame::parse(text) {
+        Ok(frame) => frame,
+        Err(reference) => {
+            return session
+                .text(frames::error("bad_request", "malformed frame", &reference))
+                .await;
+        }
+    };
+    let limited = matches!(
+        frame,
+        ClientFrame::Join { .. } | ClientFrame::Publish { .. }
+    );
+    if limited && conn.realtime.config.rate_limit && !state.bucket.take() {
+        let reference = match &frame {
+            ClientFrame::Join { .. } => "join",
+            _ => "publish",
+        };
+        return session
+            .text(frames::error(
+                "rate_limited",
+                "over 20 join/publish frames a second",
+                reference,
+            ))
+            .await;
+    }
+    match frame {
+        ClientFrame::Ping { id } => session.text(frames::pong(&id)).await,
+        ClientFrame::Leave { room } => {
+            let name = Room::parse(&room).map_or(room, |r| r.name());
+            state.joined.remove(&name);
+            conn.realtime.hub.leave(conn.id, name);
+            Ok(())
+        }
+        ClientFrame::Publish { room, data } => {
+            let name = Room::parse(&room).map_or(room, |r| r.name());
+            conn.realtime.hub.publish(conn.id, name, data);
+            Ok(())
+        }
+        ClientFrame::Join { room, since } => join(conn, session, state, &room, since).await,
+    }
+}
+
+async fn join(
+    conn: &mut Connection,
+    session: &mut actix_ws::Session,
+    state: &mut State,
+    requested: &str,
+    since: Option<i64>,
+) -> Result<(), actix_ws::Closed> {
+    let Some(room) = authorized(conn, requested).await else {
+        return session
+            .text(frames::error(
+                "forbidden",
+                "you may not join this room",
+                requested,
+            ))
+            .await;
+    };
+    let name = room.name();
+    conn.realtime.hub.join(conn.id, room.clone()).await;
+    let Some(stream) = room.stream() else {
+        state.joined.insert(name.clone(), Joined { last_seq: 0 });
+        return session.text(frames::joined(&name, 0)).await;
+    };
+    let log = &conn.realtime.events;
+    let (latest, pruned) = match (
+        log.latest_seq(stream).await,
+        log.pruned_through(stream).await,
+    ) {
+        (Ok(latest), Ok(pruned)) => (latest, pruned),
+        (Err(error), _) | (_, Err(error)) => {
+            tracing::warn!(%error, "event log unavailable for a join");
+            return session
+                .text(frames::error(
+                    "unavailable",
+                    "the event log is unavailable",
+                    &name,
+                ))
+                .await;
+        }
+    };
+    if let Some(since) = since {
+        if since < pruned {
+            session
+                .text(frames::error(
+                    "resync_required",
+                    "events were lost to retention; reload over REST",
+                    &name,
+                ))
+                .await?;
+        } else {
+            replay(conn, session, &room, since, latest).await?;
+        }
+    }
+    state
+        .joined
+        .insert(name.clone(), Joined { last_seq: latest });
+    session.text(frames::joined(&name, latest)).await
+}
+
+/// Sends the room's events in (since, latest] that the caller may see.
+async fn replay(
+    conn: &Connection,
+    session: &mut actix_ws::Session,
+    room: &Room,
+    mut since: i64,
+    latest: i64,
+) -> Result<(), actix_ws::Closed> {
+    let Some(stream) = room.stream() else {
+        return Ok(());
+    };
+    let name = room.name();
+    let filter = room.filter(&conn.principal);
+    while since < latest {
+        let batch = match conn
+            .realtime
+            .events
+            .replay(stream, since, filter, REPLAY_BATCH)
+            .await
+        {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::warn!(%error, "event log replay failed");
+                return session
+                    .text(frames::error(
+                        "resync_required",
+                        "replay failed; reload over REST",
+                        &name,
+                    ))
+                    .await;
+            }
+        };
+        let Some(last) = batch.last().map(|e| e.seq) else {
+            break;
+        };
+        for event in batch.iter().take_while(|e| e.seq <= latest) {
+            session
+                .text(frames::event(&name, event.seq, &event.kind, &event.data))
+                .await?;
+        }
+        since = last;
+    }
+    Ok(())
+}
+
+/// The room, if the caller may join it.
+async fn authorized(conn: &Connection, requested: &str) -> Option<Room> {
+    let room = Room::parse(requested)?;
+    match &room {
+        Room::Items | Room::Agents | Room::Chat(_) => Some(room),
+        Room::Item(id) => conn
+            .items
+            .get(&conn.principal, *id)
+            .await
+            .ok()
+            .map(|_| room),
+    }
+}
+
+/// A token bucket: `rate` tokens a second, at most `rate` saved up.
+struct TokenBucket {
+    rate: f64,
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl TokenBucket {
+    fn new(rate: u32) -> Self {
+        let rate = f64::from(rate);
+        Self {
+            rate,
+            tokens: rate,
+            refilled: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let earned = now.duration_since(self.refilled).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + earned).min(self.rate);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `GET /ws`: authenticate, register with the hub, upgrade.
+
+use super::Realtime;
+use super::hub::Registration;
+use super::session::{self, Connection};
+use crate::error::ApiError;
+use crate::extract::bearer_token;
+use crate::state::AppState;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use tokio::sync::{mpsc, oneshot};
+
+/// Where the access token came from.
+enum TokenSource {
+    Header,
+    Query,
+    Subprotocol,
+}
+
+/// The token of an upgrade: `Authorization: Bearer`, `?access_token=`, or
+/// the subprotocol pair `bearer, <token>`.
+fn upgrade_token(req: &HttpRequest) -> Option<(String, TokenSource)> {
+    if let Some(token) = bearer_token(req) {
+        return Some((token.to_owned(), TokenSource::Header));
+    }
+    let query =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok();
+    if let Some(token) = query
+        .and_then(|q| q.get("access_token").cloned())
+        .filter(|t| !t.is_empty())
+    {
+        return Some((token, TokenSource::Query));
+    }
+    let protocols = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?;
+    let mut parts = protocols.split(',').map(str::trim);
+    match (parts.next(), parts.next()) {
+        (Some("bearer"), Some(token)) if !token.is_empty() => {
+            Some((token.to_owned(), TokenSource::Subprotocol))
+        }
+        _ => None,
+    }
+}
+
+/// Upgrades to a WebSocket for a user with a valid access token. No valid
+/// token → 401; over `WS_MAX_CONNECTIONS_PER_USER` → 429.
+///
+/// # Errors
+/// 401 `unauthorized`, 429 `rate_limited`, 400 for a request that is no
+/// WebSocket handshake.
+pub async fn ws(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    realtime: web::Data<Realtime>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, source) =
+        upgrade_token(&req).ok_or_else(|| ApiError::unauthorized("an access token is required"))?;
+    let principal = state.auth.authenticate(&token).await?;
+    tracing::Span::current().record("user_id", tracing::field::display(principal.user_id));
+    let user = state.users.me(&principal).await?;
+    let (queue, queue_rx) = mpsc::channel(realtime.config.send_queue);
+    let (close, close_rx) = oneshot::channel();
+    let registration = Registration {
+        principal,
+        display_name: user.display_name.as_str().to_owned(),
+        queue,
+        close,
+    };
+    let id = realtime.hub.connect(registration).await.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many open sockets for this user",
+        )
+    })?;
+    let protocols: &[&str] = match source {
+        TokenSource::Subprotocol => &["bearer"],
+        TokenSource::Header | TokenSource::Query => &[],
+    };
+    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, protocols)
+        .map_err(|error| {
+            realtime.hub.disconnect(id);
+            ApiError::bad_request(format!("not a WebSocket handshake: {error}"))
+        })?;
+    let connection = Connection {
+        principal,
+        id,
+        realtime: realtime.get_ref().clone(),
+        items: state.items.clone(),
+        queue: queue_rx,
+        close: close_rx,
+    };
+    actix_web::rt::spawn(session::run(connection, session, stream));
+    Ok(response)
+}

@@ -1,0 +1,133 @@
+//! What hubs tell each other: the messages every instance applies, sent
+//! through the message bus (or applied at once when there is none).
+
+use super::frames::Member;
+use domain::model::{Event, SessionId, Stream, Timestamp, UserId};
+use domain::ports::Revoked;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A message for every hub.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "snake_case")]
+pub enum Broadcast {
+    /// A sequenced event.
+    Event(WireEvent),
+    /// A chat message.
+    Chat {
+        /// The room.
+        room: String,
+        /// The sender.
+        from: Uuid,
+        /// The message.
+        data: Value,
+    },
+    /// A user appeared in (or left) a chat room on one instance.
+    Presence {
+        /// The instance.
+        instance: Uuid,
+        /// The room.
+        room: String,
+        /// Who.
+        member: Member,
+        /// Present now (`false`: gone from that instance).
+        present: bool,
+    },
+    /// Sessions of a user were revoked.
+    Revoke {
+        /// The user.
+        user: Uuid,
+        /// One session, or all but one (or all).
+        session: Option<Uuid>,
+        /// `true`: every session but `session`.
+        all_but: bool,
+    },
+}
+
+/// [`Event`] on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireEvent {
+    seq: i64,
+    stream: String,
+    kind: String,
+    resource_id: Uuid,
+    owner_id: Uuid,
+    data: Value,
+    created_at: i64,
+}
+
+impl From<&Event> for WireEvent {
+    fn from(event: &Event) -> Self {
+        Self {
+            seq: event.seq,
+            stream: event.stream.as_str().to_owned(),
+            kind: event.kind.clone(),
+            resource_id: event.resource_id,
+            owner_id: event.owner_id.0,
+            data: event.data.clone(),
+            created_at: event.created_at.unix_micros(),
+        }
+    }
+}
+
+impl WireEvent {
+    /// The event, if its stream and time are valid.
+    pub fn into_event(self) -> Option<Event> {
+        Some(Event {
+            seq: self.seq,
+            stream: Stream::parse(&self.stream)?,
+            kind: self.kind,
+            resource_id: self.resource_id,
+            owner_id: UserId(self.owner_id),
+            data: self.data,
+            created_at: Timestamp::from_unix_micros(self.created_at)?,
+        })
+    }
+}
+
+impl Broadcast {
+    /// The revocation of `which` sessions of `user`.
+    pub fn revoke(user: UserId, which: Revoked) -> Self {
+        let (session, all_but) = match which {
+            Revoked::One(id) => (Some(id.0), false),
+            Revoked::AllBut(keep) => (keep.map(|id| id.0), true),
+        };
+        Self::Revoke {
+            user: user.0,
+            session,
+            all_but,
+        }
+    }
+
+    /// The revocation carried by a `Revoke` message.
+    pub fn revoked(session: Option<Uuid>, all_but: bool) -> Option<Revoked> {
+        match (session, all_but) {
+            (Some(id), false) => Some(Revoked::One(SessionId(id))),
+            (keep, true) => Some(Revoked::AllBut(keep.map(SessionId))),
+            (None, false) => None,
+        }
+    }
+
+    /// Encodes for the bus.
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Decodes from the bus; `None` for a message this version can't read.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        serde_json::from_slice(bytes).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        let message = Broadcast::revoke(UserId::new(), Revoked::AllBut(None));
+        assert_eq!(Broadcast::decode(&message.encode()), Some(message));
+        assert_eq!(Broadcast::decode(b"garbage"), None);
+    }
+}
