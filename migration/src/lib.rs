@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_users_and_sessions;
 mod m20261126_000002_items_and_idempotency;
 mod m20261126_000003_events;
+mod m20261126_000004_agents;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_users_and_sessions::Migration),
             Box::new(m20261126_000002_items_and_idempotency::Migration),
             Box::new(m20261126_000003_events::Migration),
+            Box::new(m20261126_000004_agents::Migration),
         ]
     }
 }

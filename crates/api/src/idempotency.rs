@@ -66,6 +66,7 @@ where
                     status: error.status.as_u16(),
                     headers: Vec::new(),
                     body: Vec::new(),
+                    secret: false,
                 },
             };
             if let Err(error) = service.finish(&claim, &outcome).await {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod idempotency;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;

@@ -2,7 +2,10 @@
 
 use crate::dto::{ItemBody, ItemPage, RoleBody, SessionBody, TokenPairBody, UserBody, UserPage};
 use crate::problem::{Problem, ProblemField};
-use crate::routes::{auth, health, items, users};
+use crate::routes::agent_bodies::{
+    AgentBody, AgentCreatedBody, AgentPage, AgentPatchRequest, AgentRequest, AgentTokenBody,
+};
+use crate::routes::{agents, auth, health, items, users};
 use utoipa::Modify;
 use utoipa::openapi::security::{
     Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
@@ -18,6 +21,8 @@ use utoipa::openapi::security::{
         users::me, users::update_me, users::delete_me, users::list,
         users::admin_update, users::admin_revoke_sessions,
         items::create, items::list, items::get, items::patch, items::put, items::delete,
+        agents::create, agents::list, agents::get, agents::patch, agents::put, agents::delete,
+        agents::patch_metadata, agents::rotate_token,
         health::live, health::ready,
     ),
     components(schemas(
@@ -26,12 +31,14 @@ use utoipa::openapi::security::{
         users::UpdateMeRequest, users::PasswordChangeRequest, users::DeleteMeRequest,
         users::AdminUpdateRequest, health::HealthBody,
         ItemBody, ItemPage, items::ItemRequest, items::ItemPatchRequest,
+        AgentBody, AgentCreatedBody, AgentTokenBody, AgentPage, AgentRequest, AgentPatchRequest,
     )),
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Registration, login, tokens and sessions"),
         (name = "users", description = "The caller's account and user management"),
         (name = "items", description = "Items: CRUD with ETags, merge-patch, idempotent creates, keyset pages"),
+        (name = "agents", description = "Agents: registry with tokens shown once, merge-patch and JSON Patch metadata, metadata filters"),
         (name = "operations", description = "Health"),
     )
 )]

@@ -1,8 +1,9 @@
 //! What every handler can reach: the services and the edge configuration.
 
+use crate::metrics::MetricsSource;
 use crate::rate_limit::RateLimits;
 use async_trait::async_trait;
-use domain::services::{AuthService, IdempotencyService, ItemService, UserService};
+use domain::services::{AgentService, AuthService, IdempotencyService, ItemService, UserService};
 use ipnet::IpNet;
 use std::sync::Arc;
 
@@ -28,12 +29,16 @@ pub struct AppState {
     pub users: UserService,
     /// Item use cases.
     pub items: ItemService,
+    /// Agent use cases.
+    pub agents: AgentService,
     /// Idempotency keys for creates.
     pub idempotency: IdempotencyService,
     /// What `/health/ready` checks.
     pub dependencies: Vec<Arc<dyn DependencyCheck>>,
     /// Rate limits; `None` when `RATE_LIMIT_ENABLED=false`.
     pub rate_limits: Option<Arc<RateLimits>>,
+    /// What `/metrics` serves; `None`: an empty exposition.
+    pub metrics: Option<Arc<dyn MetricsSource>>,
 }
 
 /// Settings of the HTTP edge.

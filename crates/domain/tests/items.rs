@@ -174,6 +174,7 @@ async fn idempotency_replays_refuses_other_bodies_and_forgets_failures() {
         status: 201,
         headers: vec![],
         body: b"{}".to_vec(),
+        secret: false,
     };
     domain
         .idempotency
@@ -194,6 +195,7 @@ async fn idempotency_replays_refuses_other_bodies_and_forgets_failures() {
         status: 422,
         headers: vec![],
         body: vec![],
+        secret: false,
     };
     domain
         .idempotency

@@ -66,6 +66,19 @@ impl Db {
         self.conn.get_database_backend() == DbBackend::Postgres
     }
 
+    /// Connections in the pool: (in use, idle).
+    pub fn pool_usage(&self) -> (usize, usize) {
+        let (size, idle) = if self.is_postgres() {
+            let pool = self.conn.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        } else {
+            let pool = self.conn.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        };
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        (size.saturating_sub(idle), idle)
+    }
+
     /// The SeaORM connection, for code inside this crate and the migrator.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn

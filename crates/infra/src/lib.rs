@@ -22,4 +22,4 @@ pub use db::Db;
 pub use error::InfraError;
 pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
-pub use repos::{SeaEventLog, SeaIdempotency, SeaItems, SeaSessions, SeaUsers};
+pub use repos::{SeaAgents, SeaEventLog, SeaIdempotency, SeaItems, SeaSessions, SeaUsers};

@@ -205,14 +205,14 @@ async fn nats_fails_fast_when_unreachable() {
 
 #[tokio::test]
 async fn connect_chooses_the_adapter_by_scheme() {
-    let unsupported = bus::connect("amqp://127.0.0.1:5672").await;
+    let unsupported = bus::connect("amqp://127.0.0.1:5672", bus::EVENTS_CHANNEL).await;
     assert!(matches!(unsupported, Err(InfraError::UnsupportedBus)));
     assert!(matches!(
-        bus::connect("127.0.0.1:6379").await,
+        bus::connect("127.0.0.1:6379", bus::EVENTS_CHANNEL).await,
         Err(InfraError::UnsupportedBus)
     ));
     for malformed in ["redis://127.0.0.1:x", "nats://127.0.0.1:x"] {
-        let bus = bus::connect(malformed).await;
+        let bus = bus::connect(malformed, bus::EVENTS_CHANNEL).await;
         assert!(matches!(bus, Err(InfraError::Bus(_))), "{malformed}");
     }
     for url in [
@@ -220,7 +220,7 @@ async fn connect_chooses_the_adapter_by_scheme() {
         "rediss://127.0.0.1:1",
         "nats://127.0.0.1:1",
     ] {
-        let bus = bus::connect(url).await.expect(url);
+        let bus = bus::connect(url, bus::EVENTS_CHANNEL).await.expect(url);
         assert!(bus.ping().await.is_err(), "{url} is unreachable");
     }
 }

@@ -1,6 +1,8 @@
-//! Housekeeping: prunes dead sessions and expired idempotency records.
+//! Housekeeping: prunes dead sessions, expired idempotency records and
+//! events past retention.
 
-use domain::ports::{Clock, SessionRepository};
+use domain::model::Stream;
+use domain::ports::{Clock, EventLog, SessionRepository};
 use domain::services::IdempotencyService;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,27 +14,55 @@ pub const INTERVAL: Duration = Duration::from_secs(600);
 /// late reuse of their refresh tokens still meets a revoked session).
 pub const KEEP_DEAD: time::Duration = time::Duration::days(1);
 
-/// Runs forever: every [`INTERVAL`], deletes sessions dead for longer than
-/// [`KEEP_DEAD`] and idempotency records past their 24 hours. Failures are
-/// logged and retried next round. Deleting is idempotent, so several
-/// instances running it at once is harmless.
-pub async fn run(
-    sessions: Arc<dyn SessionRepository>,
-    idempotency: IdempotencyService,
-    clock: Arc<dyn Clock>,
-) {
-    let mut ticker = tokio::time::interval(INTERVAL);
-    loop {
-        ticker.tick().await;
-        match sessions.prune(clock.now() - KEEP_DEAD).await {
-            Ok(0) => {}
-            Ok(pruned) => tracing::info!(pruned, "janitor pruned dead sessions"),
-            Err(error) => tracing::warn!(%error, "janitor could not prune sessions"),
+/// What the janitor cleans.
+pub struct Janitor {
+    /// Sessions.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Idempotency records.
+    pub idempotency: IdempotencyService,
+    /// The event log.
+    pub events: Arc<dyn EventLog>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Events older than this are pruned (`EVENT_RETENTION_HOURS`).
+    pub event_retention: Duration,
+    /// Each stream keeps at most this many (`EVENT_RETENTION_PER_ROOM`).
+    pub events_per_stream: u64,
+}
+
+impl Janitor {
+    /// Runs forever, every [`INTERVAL`]. Failures are logged and retried
+    /// next round. Deleting is idempotent, so several instances running it
+    /// at once is harmless.
+    pub async fn run(self) {
+        let mut ticker = tokio::time::interval(INTERVAL);
+        loop {
+            ticker.tick().await;
+            self.sweep().await;
         }
-        match idempotency.prune().await {
-            Ok(0) => {}
-            Ok(pruned) => tracing::info!(pruned, "janitor pruned idempotency records"),
-            Err(error) => tracing::warn!(%error, "janitor could not prune idempotency records"),
+    }
+
+    /// One round of cleaning.
+    pub async fn sweep(&self) {
+        let now = self.clock.now();
+        report("dead sessions", self.sessions.prune(now - KEEP_DEAD).await);
+        report("idempotency records", self.idempotency.prune().await);
+        let retention =
+            time::Duration::try_from(self.event_retention).unwrap_or(time::Duration::MAX);
+        for stream in [Stream::Items, Stream::Agents] {
+            let pruned = self
+                .events
+                .prune(stream, now - retention, self.events_per_stream)
+                .await;
+            report("events", pruned);
         }
+    }
+}
+
+fn report<E: std::fmt::Display>(what: &str, outcome: Result<u64, E>) {
+    match outcome {
+        Ok(0) => {}
+        Ok(pruned) => tracing::info!(pruned, "janitor pruned {what}"),
+        Err(error) => tracing::warn!(%error, "janitor could not prune {what}"),
     }
 }

@@ -1,7 +1,7 @@
 //! `Application`: connect, migrate, wire, bind; then serve until stopped.
 
 use crate::config::{AppEnv, Settings};
-use crate::{janitor, wiring};
+use crate::{janitor, telemetry, wiring};
 use actix_ws::CloseCode;
 use anyhow::Context;
 use api::rate_limit::{RateLimitConfig, RateLimits};
@@ -10,6 +10,7 @@ use api::realtime::{Realtime, RealtimeConfig};
 use api::{ApiConfig, AppState, DependencyCheck, build_app};
 use async_trait::async_trait;
 use domain::model::Stream;
+use domain::ports::MessageBus;
 use infra::Db;
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -54,6 +55,18 @@ impl Application {
             ));
         }
         let (realtime, hub) = Realtime::new(realtime_config(&settings), events.clone());
+        let mut dependencies: Vec<Arc<dyn DependencyCheck>> =
+            vec![Arc::new(DatabaseCheck(db.clone()))];
+        let hub = match &settings.broker_url {
+            Some(url) => {
+                let bus = infra::bus::connect(url.as_str(), &settings.broker_channel)
+                    .await
+                    .context("connecting to BROKER_URL")?;
+                dependencies.push(Arc::new(BrokerCheck(bus.clone())));
+                hub.with_bus(bus, &realtime.hub)
+            }
+            None => hub,
+        };
         let services = wiring::services(&settings, &db, events, realtime.notifier())?;
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("binding APP_ADDR {}", settings.addr))?;
@@ -70,9 +83,11 @@ impl Application {
             auth: services.auth,
             users: services.users,
             items: services.items,
+            agents: services.agents,
             idempotency: services.idempotency.clone(),
-            dependencies: vec![Arc::new(DatabaseCheck(db))],
+            dependencies,
             rate_limits: rate_limits.clone(),
+            metrics: Some(Arc::new(telemetry::Metrics::new(db.clone()))),
         };
         let config = ApiConfig {
             max_body_bytes: settings.max_body_bytes,
@@ -91,11 +106,17 @@ impl Application {
         let mut background = vec![
             tokio::spawn(hub.run(after)),
             tokio::spawn(realtime.sequencer(RELAY_EVERY)),
-            tokio::spawn(janitor::run(
-                services.ports.sessions.clone(),
-                services.idempotency,
-                services.ports.clock.clone(),
-            )),
+            tokio::spawn(
+                janitor::Janitor {
+                    sessions: services.ports.sessions.clone(),
+                    idempotency: services.idempotency,
+                    events: services.ports.events.clone(),
+                    clock: services.ports.clock.clone(),
+                    event_retention: settings.event_retention,
+                    events_per_stream: settings.event_retention_per_room,
+                }
+                .run(),
+            ),
         ];
         if let Some(limits) = rate_limits {
             background.push(tokio::spawn(evict_idle_rate_limit_keys(limits)));
@@ -190,6 +211,20 @@ struct DatabaseCheck(Db);
 impl DependencyCheck for DatabaseCheck {
     fn name(&self) -> &'static str {
         "database"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        self.0.ping().await.map_err(|e| e.to_string())
+    }
+}
+
+/// Readiness of the message bus: a ping.
+struct BrokerCheck(Arc<dyn MessageBus>);
+
+#[async_trait]
+impl DependencyCheck for BrokerCheck {
+    fn name(&self) -> &'static str {
+        "broker"
     }
 
     async fn check(&self) -> Result<(), String> {

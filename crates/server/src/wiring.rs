@@ -5,11 +5,11 @@ use anyhow::Context;
 use domain::model::SecretKey;
 use domain::ports::{EventLog, Notifier, SystemClock};
 use domain::services::{
-    AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
+    AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
 };
 use infra::{
-    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaEventLog, SeaIdempotency, SeaItems, SeaSessions,
-    SeaUsers,
+    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaAgents, SeaEventLog, SeaIdempotency, SeaItems,
+    SeaSessions, SeaUsers,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -22,6 +22,8 @@ pub struct Services {
     pub users: UserService,
     /// Items.
     pub items: ItemService,
+    /// Agents.
+    pub agents: AgentService,
     /// Idempotency keys.
     pub idempotency: IdempotencyService,
     /// The ports, for background jobs.
@@ -56,6 +58,7 @@ pub fn services(
         users: Arc::new(SeaUsers::new(db.clone())),
         sessions: Arc::new(SeaSessions::new(db.clone())),
         items: Arc::new(SeaItems::new(db.clone())),
+        agents: Arc::new(SeaAgents::new(db.clone())),
         idempotency: Arc::new(SeaIdempotency::new(db.clone())),
         events,
         notifier,
@@ -65,16 +68,18 @@ pub fn services(
     };
     let secret = SecretKey::new(settings.secret_key.expose_secret())
         .context("SECRET_KEY must be at least 32 bytes")?;
+    let secret = Arc::new(secret);
     let auth_settings = AuthSettings {
         access_ttl: to_time(settings.access_ttl),
         refresh_ttl: to_time(settings.refresh_ttl),
         reuse_grace: to_time(settings.refresh_reuse_grace),
     };
     Ok(Services {
-        auth: AuthService::new(ports.clone(), Arc::new(secret), auth_settings),
+        auth: AuthService::new(ports.clone(), secret.clone(), auth_settings),
         users: UserService::new(ports.clone()),
         items: ItemService::new(ports.clone()),
-        idempotency: IdempotencyService::new(ports.clone()),
+        agents: AgentService::new(ports.clone()),
+        idempotency: IdempotencyService::new(ports.clone(), secret),
         ports,
     })
 }

@@ -39,6 +39,7 @@ pub async fn request_context(
         .is_some_and(|config| config.hsts);
     let security = SecurityHeaders::for_path(req.path(), hsts);
     req.extensions_mut().insert(request_id.clone());
+    let method = req.method().clone();
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -82,7 +83,9 @@ pub async fn request_context(
             (status, None, Err(rendered.into()))
         }
     };
-    span.record("route", route.as_deref().unwrap_or("<unmatched>"));
+    let route = route.as_deref().unwrap_or("<unmatched>");
+    crate::metrics::request_finished(method.as_str(), route, status.as_u16(), started.elapsed());
+    span.record("route", route);
     span.record("status", status.as_u16());
     span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
     span.in_scope(|| {
@@ -106,7 +109,14 @@ fn rate_limited(req: &ServiceRequest) -> Option<std::time::Duration> {
     let config = req.app_data::<web::Data<ApiConfig>>()?;
     let ip = client_ip(req.request(), config).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let user = bearer_token(req.request()).and_then(|token| state.auth.token_subject(token));
-    limits.check(limited, ip, user.map(|u| u.0)).err()
+    let refused = limits.check(limited, ip, user.map(|u| u.0)).err();
+    if refused.is_some() {
+        crate::metrics::rate_limited(match limited {
+            Limited::Auth => "auth",
+            _ => "api",
+        });
+    }
+    refused
 }
 
 fn finish_headers(

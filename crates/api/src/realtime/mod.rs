@@ -9,7 +9,7 @@ pub mod session;
 pub mod upgrade;
 pub mod wire;
 
-use domain::model::UserId;
+use domain::model::{AgentId, UserId};
 use domain::ports::{EventLog, Notifier, Revoked};
 use hub::Hub;
 use std::sync::Arc;
@@ -105,5 +105,9 @@ impl Notifier for LiveNotifier {
 
     fn sessions_revoked(&self, user: UserId, which: Revoked) {
         self.hub.revoke(user, which);
+    }
+
+    fn agent_token_rotated(&self, agent: AgentId) {
+        self.hub.agent_token_rotated(agent);
     }
 }

@@ -18,6 +18,7 @@ pub async fn run(events: Arc<dyn EventLog>, hub: Hub, kick: Arc<Notify>, relay_e
         }
         match events.sequence().await {
             Ok(sequenced) => {
+                crate::metrics::events_published(sequenced.len());
                 for event in sequenced {
                     hub.event(Arc::new(event));
                 }

@@ -78,7 +78,7 @@ pub struct ItemPatchRequest {
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+pub(super) fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -125,11 +125,11 @@ impl ItemPatchRequest {
 }
 
 /// The value of `result`, or `None` with its error collected.
-fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
+pub(super) fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(
+pub(super) fn json_body<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<T, ApiError> {
@@ -208,6 +208,7 @@ pub async fn create(
                 status: 201,
                 headers,
                 body,
+                secret: false,
             })
         },
     )

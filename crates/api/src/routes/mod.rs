@@ -1,6 +1,8 @@
 //! Routes: every path is one `web::resource`, so a wrong method answers
 //! 405 with `Allow`.
 
+pub mod agent_bodies;
+pub mod agents;
 pub mod auth;
 pub mod health;
 pub mod items;
@@ -41,6 +43,25 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::put().to(items::put))
                     .route(web::delete().to(items::delete)),
             )
+            .service(
+                web::resource("/agents")
+                    .route(web::get().to(agents::list))
+                    .route(web::post().to(agents::create)),
+            )
+            .service(
+                web::resource("/agents/{id}")
+                    .route(web::get().to(agents::get))
+                    .route(web::patch().to(agents::patch))
+                    .route(web::put().to(agents::put))
+                    .route(web::delete().to(agents::delete)),
+            )
+            .service(
+                web::resource("/agents/{id}/metadata")
+                    .route(web::patch().to(agents::patch_metadata)),
+            )
+            .service(
+                web::resource("/agents/{id}/token").route(web::post().to(agents::rotate_token)),
+            )
             .service(web::resource("/users/{id}").route(web::patch().to(users::admin_update)))
             .service(
                 web::resource("/users/{id}/sessions")
@@ -48,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ),
     )
     .service(web::resource("/ws").route(web::get().to(crate::realtime::upgrade::ws)))
+    .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape)))
     .service(web::resource("/health/live").route(web::get().to(health::live)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
     .service(web::resource("/docs").route(web::get().to(docs_redirect)));

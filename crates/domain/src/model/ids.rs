@@ -49,3 +49,7 @@ id_type!(
     /// Identifies an item.
     ItemId
 );
+id_type!(
+    /// Identifies an agent.
+    AgentId
+);

@@ -1,41 +1,12 @@
 //! Items: the general resource clients create, list and change.
 
-use super::{ItemId, Timestamp, UserId};
+use super::{ItemId, Name, Timestamp, UserId};
 use crate::FieldError;
 use serde_json::{Map, Value};
 
-/// An item name: 1–200 characters after trimming, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemName(String);
-
-impl ItemName {
-    /// Most characters accepted.
-    pub const MAX_CHARS: usize = 200;
-
-    /// Parses and trims a name.
-    ///
-    /// # Errors
-    /// A [`FieldError`] on `name`.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let name = raw.trim();
-        let chars = name.chars().count();
-        if chars == 0 || chars > Self::MAX_CHARS {
-            return Err(FieldError::new("name", "must be 1-200 characters"));
-        }
-        if name.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                "name",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(name.to_owned()))
-    }
-
-    /// The stored name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+/// An item name: 1–200 characters after trimming, no control characters
+/// (the one validated [`Name`] type every named resource shares).
+pub type ItemName = Name;
 
 /// A description: at most 10,000 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,17 +190,6 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            ItemName::parse("  a ").map(|n| n.as_str().to_owned()),
-            Ok("a".into())
-        );
-        assert!(ItemName::parse("   ").is_err());
-        assert!(ItemName::parse(&"x".repeat(201)).is_err());
-        assert!(ItemName::parse("a\u{0}b").is_err());
-    }
 
     #[test]
     fn depth_counts_objects_and_arrays() {

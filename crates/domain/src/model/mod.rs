@@ -1,22 +1,31 @@
 //! Entities and validated value types. Each value type parses once at the
 //! edge and cannot be built invalid.
 
+mod agent;
 mod client;
 mod event;
 mod ids;
 mod item;
+mod metadata_patch;
+mod name;
 mod page;
+mod sealed;
 mod session;
 mod time;
 mod token;
 mod user;
 
+pub use agent::{
+    Agent, AgentChange, AgentDraft, AgentName, AgentStatus, AgentToken, MetadataFilter,
+};
 pub use client::ClientInfo;
 pub use event::{Event, NewEvent, Stream};
-pub use ids::{ItemId, SessionId, UserId};
+pub use ids::{AgentId, ItemId, SessionId, UserId};
 pub use item::{
     Attributes, AttributesChange, Description, Item, ItemChange, ItemDraft, ItemName, merge_patch,
 };
+pub use metadata_patch::{MetadataPatch, PatchFailure};
+pub use name::Name;
 pub use page::{Cursor, CursorError, CursorValue, Limit, Page, SortField, SortKey};
 pub use session::{
     AccessGrant, RefreshRecord, RefreshState, RefreshToken, SecretKey, Session, SessionState,

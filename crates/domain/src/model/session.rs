@@ -65,6 +65,15 @@ impl SecretKey {
         mac.update(token.as_str().as_bytes());
         RefreshToken(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
+
+    /// A 256-bit key for one purpose: HMAC-SHA256 of `label` under this key.
+    pub(super) fn derive(&self, label: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(b"derive:");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
 }
 
 impl std::fmt::Debug for SecretKey {

@@ -39,6 +39,9 @@ pub struct StoredResponse {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// The body holds a secret (an agent's token): the store only ever sees
+    /// it sealed under `SECRET_KEY`, and keeps this flag with it.
+    pub secret: bool,
 }
 
 /// A request's claim on a key.

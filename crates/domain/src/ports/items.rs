@@ -26,6 +26,8 @@ pub enum WriteOutcome<T> {
     VersionMismatch,
     /// The merged result broke a limit; nothing written.
     Invalid(Vec<FieldError>),
+    /// A JSON Patch `test` operation failed; nothing written.
+    TestFailed,
 }
 
 /// Which items to list, and from where.

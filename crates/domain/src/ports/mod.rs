@@ -2,6 +2,7 @@
 //! `Arc<dyn Port>`. Adapters live in the `infra` crate; in-memory ones in
 //! [`crate::testing`].
 
+mod agents;
 mod bus;
 mod clock;
 mod events;
@@ -13,6 +14,7 @@ mod sessions;
 mod tokens;
 mod users;
 
+pub use agents::{AgentQuery, AgentRepository};
 pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
 pub use events::{EventFilter, EventLog};

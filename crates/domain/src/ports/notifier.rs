@@ -1,6 +1,6 @@
 //! Signals from the services to the real-time layer.
 
-use crate::model::{SessionId, UserId};
+use crate::model::{AgentId, SessionId, UserId};
 
 /// Which sessions of a user were just revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,10 @@ pub trait Notifier: Send + Sync {
     /// Sessions of `user` were revoked (or the user disabled or deleted):
     /// their live sockets must close with 1008 `unauthorized`.
     fn sessions_revoked(&self, user: UserId, which: Revoked);
+
+    /// The token of `agent` was rotated: its live connection, which used
+    /// the old token, must close at once.
+    fn agent_token_rotated(&self, agent: AgentId);
 }
 
 /// A notifier for when nothing listens (command-line tools).
@@ -29,4 +33,5 @@ pub struct NoNotifier;
 impl Notifier for NoNotifier {
     fn events_written(&self) {}
     fn sessions_revoked(&self, _: UserId, _: Revoked) {}
+    fn agent_token_rotated(&self, _: AgentId) {}
 }

@@ -166,6 +166,7 @@ fn done(outcome: WriteOutcome<Item>) -> Result<Item, ServiceError> {
         WriteOutcome::NotFound => Err(ServiceError::NotFound),
         WriteOutcome::VersionMismatch => Err(ServiceError::PreconditionFailed),
         WriteOutcome::Invalid(errors) => Err(ServiceError::Invalid(errors)),
+        WriteOutcome::TestFailed => Err(ServiceError::Conflict("a JSON Patch test failed")),
     }
 }
 

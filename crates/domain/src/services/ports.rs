@@ -1,8 +1,8 @@
 //! The set of ports the services are built from.
 
 use crate::ports::{
-    Clock, EventLog, IdempotencyStore, ItemRepository, Notifier, PasswordHasher, SessionRepository,
-    TokenIssuer, UserRepository,
+    AgentRepository, Clock, EventLog, IdempotencyStore, ItemRepository, Notifier, PasswordHasher,
+    SessionRepository, TokenIssuer, UserRepository,
 };
 use std::sync::Arc;
 
@@ -15,6 +15,8 @@ pub struct Ports {
     pub sessions: Arc<dyn SessionRepository>,
     /// Item storage.
     pub items: Arc<dyn ItemRepository>,
+    /// Agent storage.
+    pub agents: Arc<dyn AgentRepository>,
     /// Idempotency records.
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// The event log (reads; writes go with each change).

@@ -3,7 +3,7 @@
 use super::lock;
 use super::store::MemoryStore;
 use crate::RepoError;
-use crate::model::{Event, Stream, Timestamp, UserId};
+use crate::model::{AgentId, Event, Stream, Timestamp, UserId};
 use crate::ports::{EventFilter, EventLog, Notifier, Revoked};
 use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
@@ -129,6 +129,8 @@ pub struct RecordingNotifier {
     pub revoked: Mutex<Vec<(UserId, Revoked)>>,
     /// How many times `events_written` was called.
     pub writes: Mutex<u64>,
+    /// Every `agent_token_rotated` call, in order.
+    pub rotated: Mutex<Vec<AgentId>>,
 }
 
 impl Notifier for RecordingNotifier {
@@ -138,5 +140,9 @@ impl Notifier for RecordingNotifier {
 
     fn sessions_revoked(&self, user: UserId, which: Revoked) {
         lock(&self.revoked).push((user, which));
+    }
+
+    fn agent_token_rotated(&self, agent: AgentId) {
+        lock(&self.rotated).push(agent);
     }
 }

@@ -32,7 +32,7 @@ fn visible(item: &Item, scope: Scope) -> bool {
     }
 }
 
-fn compare(a: &CursorValue, b: &CursorValue) -> Ordering {
+pub(super) fn compare(a: &CursorValue, b: &CursorValue) -> Ordering {
     match (a, b) {
         (CursorValue::Micros(x), CursorValue::Micros(y)) => x.cmp(y),
         (CursorValue::Text(x), CursorValue::Text(y)) => x.as_bytes().cmp(y.as_bytes()),

@@ -1,6 +1,7 @@
 //! In-memory adapters for every port (feature `testing`), so business rules
 //! can be tested with this crate alone — no database, no server.
 
+mod agents;
 mod clock;
 mod events;
 mod hasher;
@@ -11,6 +12,7 @@ mod store;
 mod tokens;
 mod users;
 
+pub use agents::InMemoryAgents;
 pub use clock::ManualClock;
 pub use events::{InMemoryEvents, RecordingNotifier};
 pub use hasher::FakeHasher;
@@ -23,7 +25,7 @@ pub use users::InMemoryUsers;
 
 use crate::model::SecretKey;
 use crate::services::{
-    AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
+    AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
 };
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -35,6 +37,8 @@ pub struct TestDomain {
     pub users: UserService,
     /// Item use cases.
     pub items: ItemService,
+    /// Agent use cases.
+    pub agents: AgentService,
     /// Idempotency keys.
     pub idempotency: IdempotencyService,
     /// The adapters, for inspection.
@@ -60,6 +64,7 @@ impl TestDomain {
             users: Arc::new(InMemoryUsers::new(store.clone())),
             sessions: Arc::new(InMemorySessions::new(store.clone())),
             items: Arc::new(InMemoryItems::new(store.clone())),
+            agents: Arc::new(InMemoryAgents::new(store.clone())),
             idempotency: Arc::new(InMemoryIdempotency::new(store.clone())),
             events: Arc::new(InMemoryEvents::new(store)),
             notifier: notifier.clone(),
@@ -69,11 +74,13 @@ impl TestDomain {
         };
         let secret = SecretKey::new(&[7u8; 32])
             .unwrap_or_else(|| unreachable!("a 32-byte key is long enough"));
+        let secret = Arc::new(secret);
         Self {
-            auth: AuthService::new(ports.clone(), Arc::new(secret), settings),
+            auth: AuthService::new(ports.clone(), secret.clone(), settings),
             users: UserService::new(ports.clone()),
             items: ItemService::new(ports.clone()),
-            idempotency: IdempotencyService::new(ports.clone()),
+            agents: AgentService::new(ports.clone()),
+            idempotency: IdempotencyService::new(ports.clone(), secret),
             ports,
             clock,
             notifier,

@@ -2,7 +2,8 @@
 //! so both adapters see one store, like two tables of one database).
 
 use crate::model::{
-    ClientInfo, Event, Item, NewEvent, PasswordHash, RefreshRecord, SessionState, Timestamp, User,
+    Agent, ClientInfo, Event, Item, NewEvent, PasswordHash, RefreshRecord, SessionState, Timestamp,
+    TokenHash, User,
 };
 use crate::ports::StoredResponse;
 use std::collections::HashMap;
@@ -33,13 +34,14 @@ pub(super) struct IdempotencyRow {
 }
 
 /// Every table, each behind one lock taken in this order: users, sessions,
-/// refresh tokens, items, idempotency.
+/// refresh tokens, items, agents, idempotency.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     pub(super) users: Mutex<HashMap<Uuid, UserRow>>,
     pub(super) sessions: Mutex<HashMap<Uuid, SessionRow>>,
     pub(super) refresh: Mutex<HashMap<Vec<u8>, RefreshRecord>>,
     pub(super) items: Mutex<HashMap<Uuid, Item>>,
+    pub(super) agents: Mutex<HashMap<Uuid, (Agent, TokenHash)>>,
     pub(super) idempotency: Mutex<HashMap<(Uuid, &'static str, String), IdempotencyRow>>,
     pub(super) events: Mutex<EventRows>,
 }

@@ -28,23 +28,25 @@ use crate::InfraError;
 pub use nats_bus::NatsBus;
 pub use redis_bus::RedisBus;
 
-/// The Redis channel or NATS subject the instances share.
+/// The default Redis channel or NATS subject the instances share
+/// (`BROKER_CHANNEL` overrides it, so deployments sharing one broker stay
+/// apart).
 pub const EVENTS_CHANNEL: &str = "backend-api.events";
 
 /// How long `publish` and `ping` wait for the broker before failing.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connects to the broker `url` names — `redis://` or `rediss://` (TLS) for
-/// Redis, `nats://` for NATS — on the [`EVENTS_CHANNEL`].
+/// Redis, `nats://` for NATS — on `channel` (a Redis channel or NATS subject).
 ///
 /// # Errors
 /// [`InfraError::UnsupportedBus`] for any other scheme;
 /// [`InfraError::Bus`] when the client rejects the URL.
-pub async fn connect(url: &str) -> Result<Arc<dyn MessageBus>, InfraError> {
+pub async fn connect(url: &str, channel: &str) -> Result<Arc<dyn MessageBus>, InfraError> {
     let scheme = url.split_once("://").map(|(scheme, _)| scheme);
     match scheme {
-        Some("redis" | "rediss") => Ok(Arc::new(RedisBus::connect(url, EVENTS_CHANNEL).await?)),
-        Some("nats") => Ok(Arc::new(NatsBus::connect(url, EVENTS_CHANNEL).await?)),
+        Some("redis" | "rediss") => Ok(Arc::new(RedisBus::connect(url, channel).await?)),
+        Some("nats") => Ok(Arc::new(NatsBus::connect(url, channel).await?)),
         _ => Err(InfraError::UnsupportedBus),
     }
 }

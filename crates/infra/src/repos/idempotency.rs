@@ -1,7 +1,8 @@
 //! [`IdempotencyStore`] on SeaORM: a claim is an `INSERT … ON CONFLICT DO
 //! NOTHING`, and every takeover of an existing record is an `UPDATE`
 //! conditional on the `created_at` it read, so of concurrent claims of one
-//! key exactly one wins.
+//! key exactly one wins. A response that holds a secret arrives sealed (the
+//! service seals it) and is kept with `sealed` set.
 
 use super::sql::Sql;
 use super::unexpected;
@@ -87,7 +88,8 @@ impl SeaIdempotency {
             .bind(claim.fingerprint.clone())
             .push(", created_at = ")
             .bind(now.unix_micros())
-            .push(", status = NULL, headers = NULL, body = NULL");
+            .push(", status = NULL, headers = NULL, body = NULL, sealed = ")
+            .bind(false);
         Self::where_key(&mut sql, claim);
         sql.and().push("created_at = ").bind(seen_created_at);
         Ok(self.execute(sql, "taking over an idempotency key").await? == 1)
@@ -95,7 +97,9 @@ impl SeaIdempotency {
 
     async fn read(&self, claim: &IdempotencyClaim) -> Result<Option<Record>, RepoError> {
         let mut sql = self.sql();
-        sql.push("SELECT fingerprint, created_at, status, headers, body FROM idempotency_keys");
+        sql.push(
+            "SELECT fingerprint, created_at, status, headers, body, sealed FROM idempotency_keys",
+        );
         Self::where_key(&mut sql, claim);
         let row = self
             .db
@@ -123,6 +127,7 @@ fn record(row: &QueryResult) -> anyhow::Result<Record> {
                 status: u16::try_from(status).context("stored status out of range")?,
                 headers,
                 body: body.unwrap_or_default(),
+                secret: row.try_get("", "sealed")?,
             })
         }
     };
@@ -190,7 +195,9 @@ impl IdempotencyStore for SeaIdempotency {
             .push(", headers = ")
             .bind(headers)
             .push(", body = ")
-            .bind(response.body.clone());
+            .bind(response.body.clone())
+            .push(", sealed = ")
+            .bind(response.secret);
         Self::where_key(&mut sql, claim);
         self.execute(sql, "storing an idempotent response").await?;
         Ok(())

@@ -1,6 +1,8 @@
 //! SeaORM implementations of the repository ports, and what they share:
 //! error translation, row conversion, write transactions.
 
+mod agent_sql;
+mod agents;
 mod convert;
 mod event_sql;
 mod events;
@@ -12,6 +14,7 @@ mod sessions;
 mod sql;
 mod users;
 
+pub use agents::SeaAgents;
 pub use events::SeaEventLog;
 pub use idempotency::SeaIdempotency;
 pub use items::SeaItems;

@@ -38,6 +38,7 @@ fn response(body: &str) -> StoredResponse {
             ("etag".into(), "\"1\"".into()),
         ],
         body: body.as_bytes().to_vec(),
+        secret: false,
     }
 }
 
@@ -138,6 +139,7 @@ async fn claim_replay_mismatch_and_in_progress(db: Db) {
         status: 200,
         headers: Vec::new(),
         body: Vec::new(),
+        secret: false,
     };
     let bare = claim(ada, CREATE, "key-2", b"");
     assert_eq!(stores.claim(&bare, secs(4)).await, ClaimOutcome::Claimed);

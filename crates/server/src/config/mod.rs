@@ -107,6 +107,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// `BROKER_URL`.
     pub broker_url: Option<url::Url>,
+    /// `BROKER_CHANNEL`: the Redis channel / NATS subject instances share.
+    pub broker_channel: String,
     /// `JWT_SECRET` or the PEM files of `JWT_ALGORITHM`.
     pub jwt_key: JwtKey,
     /// `SECRET_KEY`.
@@ -220,6 +222,7 @@ impl Settings {
             database_url,
             database_max_connections: src.positive("DATABASE_MAX_CONNECTIONS", 16)?,
             broker_url: src.url("BROKER_URL", &["redis", "rediss", "nats"])?,
+            broker_channel: parse::channel(src)?,
             jwt_key,
             secret_key,
             access_ttl: src.positive_seconds("ACCESS_TOKEN_TTL_SECS", 900)?,

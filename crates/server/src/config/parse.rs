@@ -241,3 +241,21 @@ pub fn oauth_providers(src: &Source) -> Result<Vec<OAuthProvider>, ConfigError> 
         })
         .collect()
 }
+
+/// `BROKER_CHANNEL`: 1–100 characters of `A–Z a–z 0–9 . _ -`.
+pub fn channel(src: &Source) -> Result<String, ConfigError> {
+    let channel = src
+        .get("BROKER_CHANNEL")
+        .unwrap_or_else(|| "backend-api.events".into());
+    let valid = (1..=100).contains(&channel.len())
+        && channel
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !valid {
+        return Err(ConfigError::new(
+            "BROKER_CHANNEL",
+            "use 1-100 characters of A-Z a-z 0-9 . _ -",
+        ));
+    }
+    Ok(channel)
+}

@@ -75,3 +75,54 @@ async fn readiness_fails_when_the_database_is_gone() {
     assert_eq!(live.status(), StatusCode::OK);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
+    let access = crate::helpers::token(&app.signed_in("ada@example.com").await, "access_token");
+    let item: Value = app
+        .post_json(
+            "/api/v1/items",
+            &serde_json::json!({"name": "m"}),
+            Some(&access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/items/{}", item["id"].as_str().unwrap());
+    app.get(&path, Some(&access)).await;
+    let mut socket = app.ws(&access).await;
+    crate::ws::send(&mut socket, serde_json::json!({"type": "ping"})).await;
+    crate::ws::next(&mut socket).await;
+    let response = app.get("/metrics", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("http_requests_total")
+                && l.contains("route=\"/api/v1/items/{id}\"")
+                && l.contains("status=\"200\"")
+        })
+        .unwrap_or_else(|| panic!("no per-template counter in:\n{text}"));
+    assert!(line.contains("method=\"GET\""), "{line}");
+    assert!(
+        !text.contains(&item["id"].as_str().unwrap().to_string()),
+        "raw paths never become labels"
+    );
+    for name in [
+        "http_request_duration_seconds_bucket",
+        "websocket_connections",
+        "db_pool_connections",
+    ] {
+        assert!(text.contains(name), "{name} missing");
+    }
+    app.cleanup().await;
+}

@@ -66,6 +66,28 @@ pub async fn spawn_app(backend: Backend, extra: &[(&str, &str)]) -> Option<TestA
             (db.url().to_owned(), Some(db))
         }
     };
+    Some(start(database_url, postgres, data_dir, extra).await)
+}
+
+impl TestApp {
+    /// A second server instance on the same database (a peer behind the
+    /// same load balancer).
+    pub async fn peer(&self, extra: &[(&str, &str)]) -> TestApp {
+        let data_dir = std::env::temp_dir().join(format!(
+            "backend-api-test-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        start(self.database_url.clone(), None, data_dir, extra).await
+    }
+}
+
+async fn start(
+    database_url: String,
+    postgres: Option<TestDatabase>,
+    data_dir: PathBuf,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let mut vars = vec![
         ("APP_ADDR", "127.0.0.1:0"),
         ("DATABASE_URL", database_url.as_str()),
@@ -93,13 +115,13 @@ pub async fn spawn_app(backend: Backend, extra: &[(&str, &str)]) -> Option<TestA
         .user_agent("backend-api-tests/1.0")
         .build()
         .unwrap();
-    Some(TestApp {
+    TestApp {
         address,
         client,
         database_url,
         data_dir,
         postgres,
-    })
+    }
 }
 
 impl TestApp {

@@ -6,8 +6,10 @@
 
 mod helpers;
 
+mod agents;
 mod auth;
 mod cli;
+mod cluster;
 mod contract;
 mod errors;
 mod health;

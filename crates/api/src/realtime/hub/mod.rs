@@ -16,7 +16,7 @@ use super::rooms::Room;
 use super::wire::Broadcast;
 use actix_ws::CloseCode;
 use bytestring::ByteString;
-use domain::model::{Event, Principal, Stream, UserId};
+use domain::model::{AgentId, Event, Principal, Stream, UserId};
 use domain::ports::{EventLog, MessageBus, Revoked};
 use serde_json::Value;
 use state::State;
@@ -153,6 +153,14 @@ impl Hub {
     /// Closes every connection of this instance (shutdown: 1001).
     pub fn close_all(&self, signal: CloseSignal) {
         self.send(Command::CloseAll(signal));
+    }
+
+    /// The token of `agent` was rotated (or the agent deleted): the seam
+    /// where its live connection (`/ws/agent`), which used the old token,
+    /// is to be closed at once, on every instance. Agent connections are
+    /// not registered with the hub yet, so there is nothing to close.
+    pub fn agent_token_rotated(&self, agent: AgentId) {
+        let _ = agent;
     }
 
     /// A message that arrived through the bus.

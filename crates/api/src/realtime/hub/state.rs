@@ -164,6 +164,7 @@ impl State {
         *count += 1;
         self.next_id += 1;
         let member = member_of(&registration.principal, registration.display_name);
+        crate::metrics::websocket_connections(self.conns.len() + 1);
         let conn = Conn {
             principal: registration.principal,
             member,
@@ -186,20 +187,30 @@ impl State {
     }
 
     /// Queues `outbound` for every member of `room` passing `accept`, then
-    /// closes those whose queue was full.
-    fn broadcast(&mut self, room: &str, outbound: &Outbound, accept: impl Fn(&Conn) -> bool) {
+    /// closes those whose queue was full; returns how many got it.
+    fn broadcast(
+        &mut self,
+        room: &str,
+        outbound: &Outbound,
+        accept: impl Fn(&Conn) -> bool,
+    ) -> usize {
         let Some(members) = self.rooms.get(room) else {
-            return;
+            return 0;
         };
-        let slow: Vec<ConnId> = members
+        let recipients: Vec<ConnId> = members
             .iter()
             .filter(|id| self.conns.get(id).is_some_and(&accept))
+            .copied()
+            .collect();
+        let slow: Vec<ConnId> = recipients
+            .iter()
             .filter(|id| !self.push(**id, outbound.clone()))
             .copied()
             .collect();
-        for conn in slow {
-            self.close(conn, SLOW_CONSUMER);
+        for conn in &slow {
+            self.close(*conn, SLOW_CONSUMER);
         }
+        recipients.len() - slow.len()
     }
 
     fn send_to(&mut self, conn: ConnId, outbound: Outbound) {
@@ -287,11 +298,15 @@ impl State {
                 seq,
                 frame,
             };
-            self.broadcast(&room, &outbound, visible);
+            let delivered = self.broadcast(&room, &outbound, visible);
+            crate::metrics::events_delivered(delivered);
         }
     }
 
     fn close(&mut self, conn: ConnId, signal: CloseSignal) {
+        if signal == SLOW_CONSUMER {
+            crate::metrics::slow_consumer_closed();
+        }
         if let Some(close) = self.conns.get_mut(&conn).and_then(|c| c.close.take()) {
             let _ = close.send(signal);
         }
@@ -308,6 +323,7 @@ impl State {
             self.leave(conn, &room);
         }
         self.conns.remove(&conn);
+        crate::metrics::websocket_connections(self.conns.len());
         if let Some(count) = self.per_user.get_mut(&user) {
             *count -= 1;
             if *count == 0 {

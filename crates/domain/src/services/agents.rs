@@ -1,0 +1,244 @@
+//! Agents: ownership, versions, tokens, metadata patches and filtered lists.
+
+use super::Ports;
+use crate::ServiceError;
+use crate::model::{
+    Agent, AgentChange, AgentDraft, AgentId, AgentStatus, AgentToken, Cursor, CursorValue, Limit,
+    MetadataFilter, MetadataPatch, Page, Principal, SearchText, SortField, SortKey,
+};
+use crate::ports::{AgentQuery, Scope, WriteOutcome};
+
+/// A page request over the caller's agents (every agent for an admin).
+#[derive(Debug, Clone)]
+pub struct AgentListQuery {
+    /// Only agents with this status.
+    pub status: Option<AgentStatus>,
+    /// `metadata.<key>=<value>` filters, all of which must match.
+    pub metadata: Vec<MetadataFilter>,
+    /// Substring of the name.
+    pub q: Option<SearchText>,
+    /// Order.
+    pub sort: SortKey,
+    /// Page size.
+    pub limit: Limit,
+    /// Continue after this cursor's row.
+    pub after: Option<Cursor>,
+}
+
+/// The sorts agents may be listed by.
+pub const AGENT_SORTS: &[SortField] =
+    &[SortField::CreatedAt, SortField::UpdatedAt, SortField::Name];
+
+/// Agent use cases. As with items, a user sees and changes only their own
+/// agents (another's is "not found", never "forbidden"); an admin sees and
+/// changes all.
+#[derive(Clone)]
+pub struct AgentService {
+    ports: Ports,
+}
+
+impl AgentService {
+    /// Builds the service.
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Registers an agent owned by the caller, offline, at version 1, and
+    /// returns it with its token — the only time the token is shown.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unexpected`] when storage fails.
+    pub async fn create(
+        &self,
+        principal: &Principal,
+        draft: AgentDraft,
+    ) -> Result<(Agent, AgentToken), ServiceError> {
+        let now = self.ports.clock.now();
+        let agent = Agent {
+            id: AgentId::new(),
+            owner_id: principal.user_id,
+            name: draft.name,
+            description: draft.description,
+            status: AgentStatus::Offline,
+            capabilities: draft.capabilities,
+            metadata: draft.metadata,
+            last_status: None,
+            version: 1,
+            last_seen_at: None,
+            connected_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let token = AgentToken::generate();
+        self.ports.agents.create(&agent, &token.hash()).await?;
+        self.ports.notifier.events_written();
+        Ok((agent, token))
+    }
+
+    /// One agent the caller may see.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] when absent or someone else's.
+    pub async fn get(&self, principal: &Principal, id: AgentId) -> Result<Agent, ServiceError> {
+        self.ports
+            .agents
+            .find(id, scope(principal))
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// A page of the agents the caller may see that pass the filters.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unexpected`] when storage fails.
+    pub async fn list(
+        &self,
+        principal: &Principal,
+        query: AgentListQuery,
+    ) -> Result<Page<Agent>, ServiceError> {
+        let rows = self
+            .ports
+            .agents
+            .list(&AgentQuery {
+                scope: scope(principal),
+                status: query.status,
+                metadata: query.metadata,
+                q: query.q.clone(),
+                sort: query.sort,
+                limit: query.limit,
+                after: query.after,
+            })
+            .await?;
+        let q = query.q.as_ref().map(SearchText::as_str);
+        Ok(Page::from_overfetch(rows, query.limit, |agent| {
+            Cursor::new(
+                query.sort,
+                q,
+                agent_cursor_value(agent, query.sort.field),
+                agent.id.0,
+            )
+        }))
+    }
+
+    /// Changes an agent (merges of `capabilities` and `metadata` happen in
+    /// the database), if its version is `expected` when given.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`], [`ServiceError::PreconditionFailed`], or
+    /// [`ServiceError::Invalid`] when a merged object breaks a limit.
+    pub async fn update(
+        &self,
+        principal: &Principal,
+        id: AgentId,
+        change: AgentChange,
+        expected: Option<i64>,
+    ) -> Result<Agent, ServiceError> {
+        let now = self.ports.clock.now();
+        let outcome = self
+            .ports
+            .agents
+            .update(id, scope(principal), &change, expected, now)
+            .await?;
+        self.written(outcome)
+    }
+
+    /// Applies a JSON Patch (RFC 6902) to the metadata: all operations or
+    /// none.
+    ///
+    /// # Errors
+    /// [`ServiceError::Conflict`] when a `test` fails,
+    /// [`ServiceError::Invalid`] for a bad target or result,
+    /// [`ServiceError::NotFound`], [`ServiceError::PreconditionFailed`].
+    pub async fn patch_metadata(
+        &self,
+        principal: &Principal,
+        id: AgentId,
+        patch: MetadataPatch,
+        expected: Option<i64>,
+    ) -> Result<Agent, ServiceError> {
+        let now = self.ports.clock.now();
+        let outcome = self
+            .ports
+            .agents
+            .patch_metadata(id, scope(principal), &patch, expected, now)
+            .await?;
+        self.written(outcome)
+    }
+
+    /// Gives the agent a new token: the old one stops working at once and
+    /// the live connection that used it is closed.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] when absent or someone else's.
+    pub async fn rotate_token(
+        &self,
+        principal: &Principal,
+        id: AgentId,
+    ) -> Result<(Agent, AgentToken), ServiceError> {
+        let token = AgentToken::generate();
+        let outcome = self
+            .ports
+            .agents
+            .set_token(id, scope(principal), &token.hash())
+            .await?;
+        let agent = done(outcome)?;
+        self.ports.notifier.agent_token_rotated(agent.id);
+        Ok((agent, token))
+    }
+
+    /// Deletes an agent, if its version is `expected` when given.
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] or [`ServiceError::PreconditionFailed`].
+    pub async fn delete(
+        &self,
+        principal: &Principal,
+        id: AgentId,
+        expected: Option<i64>,
+    ) -> Result<Agent, ServiceError> {
+        let outcome = self
+            .ports
+            .agents
+            .delete(id, scope(principal), expected)
+            .await?;
+        let agent = self.written(outcome)?;
+        // Its connection, if any, holds a token that no longer exists.
+        self.ports.notifier.agent_token_rotated(agent.id);
+        Ok(agent)
+    }
+
+    fn written(&self, outcome: WriteOutcome<Agent>) -> Result<Agent, ServiceError> {
+        let agent = done(outcome)?;
+        self.ports.notifier.events_written();
+        Ok(agent)
+    }
+}
+
+fn scope(principal: &Principal) -> Scope {
+    if principal.is_admin() {
+        Scope::All
+    } else {
+        Scope::Owner(principal.user_id)
+    }
+}
+
+fn done(outcome: WriteOutcome<Agent>) -> Result<Agent, ServiceError> {
+    match outcome {
+        WriteOutcome::Done(agent) => Ok(agent),
+        WriteOutcome::NotFound => Err(ServiceError::NotFound),
+        WriteOutcome::VersionMismatch => Err(ServiceError::PreconditionFailed),
+        WriteOutcome::Invalid(errors) => Err(ServiceError::Invalid(errors)),
+        WriteOutcome::TestFailed => Err(ServiceError::Conflict(
+            "a JSON Patch test operation failed; nothing was applied",
+        )),
+    }
+}
+
+/// The value of the sort column of `agent`, for its cursor.
+pub fn agent_cursor_value(agent: &Agent, field: SortField) -> CursorValue {
+    match field {
+        SortField::CreatedAt => CursorValue::Micros(agent.created_at.unix_micros()),
+        SortField::UpdatedAt => CursorValue::Micros(agent.updated_at.unix_micros()),
+        SortField::Name => CursorValue::Text(agent.name.as_str().to_owned()),
+    }
+}

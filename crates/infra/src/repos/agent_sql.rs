@@ -1,0 +1,378 @@
+//! The SQL of [`super::SeaAgents`]: the statements, and `agents` rows as
+//! domain agents.
+
+use super::sql::{Sql, escape_like, json_column};
+use anyhow::anyhow;
+use domain::FieldError;
+use domain::model::{
+    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, AttributesChange, CursorValue,
+    Description, MetadataFilter, SortField, Timestamp, TokenHash, UserId,
+};
+use domain::ports::{AgentQuery, Scope};
+use sea_orm::{DbBackend, QueryResult, Value};
+use uuid::Uuid;
+
+/// The columns every read returns, in [`agent`]'s order.
+pub(super) const COLUMNS: &str = "id, owner_id, name, description, status, capabilities, \
+     metadata, last_status, version, last_seen_at, connected_at, created_at, updated_at";
+
+/// What an `agents` row came to.
+pub(super) enum Row {
+    /// A valid agent.
+    Agent(Agent),
+    /// A stored object breaks the limits (only a merge can do that).
+    Invalid(FieldError),
+}
+
+fn micros(value: i64, col: &str) -> anyhow::Result<Timestamp> {
+    Timestamp::from_unix_micros(value).ok_or_else(|| anyhow!("{col} {value} out of range"))
+}
+
+/// Reads an `agents` row; objects outside the limits are reported, not an
+/// error, so that a merge can be rolled back as invalid.
+pub(super) fn agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row> {
+    let optional_micros = |col: &str| -> anyhow::Result<Option<Timestamp>> {
+        row.try_get::<Option<i64>>("", col)?
+            .map(|v| micros(v, col))
+            .transpose()
+    };
+    let mut objects = Vec::new();
+    for field in ["capabilities", "metadata"] {
+        match Attributes::parse(json_column(row, field, backend)?, field) {
+            Ok(object) => objects.push(object),
+            Err(error) => return Ok(Row::Invalid(error)),
+        }
+    }
+    let (Some(metadata), Some(capabilities)) = (objects.pop(), objects.pop()) else {
+        return Err(anyhow!("both JSON objects were read"));
+    };
+    let last_status = if backend == DbBackend::Postgres {
+        row.try_get::<Option<serde_json::Value>>("", "last_status")?
+    } else {
+        row.try_get::<Option<String>>("", "last_status")?
+            .map(|text| serde_json::from_str(&text))
+            .transpose()?
+    };
+    let status: String = row.try_get("", "status")?;
+    let description = row
+        .try_get::<Option<String>>("", "description")?
+        .map(|text| Description::parse(&text))
+        .transpose()
+        .map_err(|e| anyhow!("stored description is invalid: {e}"))?;
+    Ok(Row::Agent(Agent {
+        id: AgentId(row.try_get::<Uuid>("", "id")?),
+        owner_id: UserId(row.try_get::<Uuid>("", "owner_id")?),
+        name: AgentName::parse(&row.try_get::<String>("", "name")?)
+            .map_err(|e| anyhow!("stored name is invalid: {e}"))?,
+        description,
+        status: AgentStatus::parse(&status)
+            .ok_or_else(|| anyhow!("stored status {status:?} is invalid"))?,
+        capabilities,
+        metadata,
+        last_status,
+        version: row.try_get("", "version")?,
+        last_seen_at: optional_micros("last_seen_at")?,
+        connected_at: optional_micros("connected_at")?,
+        created_at: micros(row.try_get("", "created_at")?, "created_at")?,
+        updated_at: micros(row.try_get("", "updated_at")?, "updated_at")?,
+    }))
+}
+
+/// Reads an `agents` row that must hold a valid agent.
+pub(super) fn valid_agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Agent> {
+    match agent(row, backend)? {
+        Row::Agent(agent) => Ok(agent),
+        Row::Invalid(error) => Err(anyhow!("stored agent is invalid: {error}")),
+    }
+}
+
+/// Adds `WHERE`/`AND id = … AND owner_id = …` for `id` in `scope`.
+fn where_id(sql: &mut Sql, id: AgentId, scope: Scope) {
+    sql.and().push("id = ").bind(id.0);
+    if let Scope::Owner(owner) = scope {
+        sql.and().push("owner_id = ").bind(owner.0);
+    }
+}
+
+/// `SELECT … FROM agents …` of the agent with `id` in `scope`; with
+/// `lock`, `FOR UPDATE` on PostgreSQL (SQLite's `IMMEDIATE` transaction
+/// already holds the write lock).
+pub(super) fn select(backend: DbBackend, id: AgentId, scope: Scope, lock: bool) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
+    where_id(&mut sql, id, scope);
+    if lock && sql.is_postgres() {
+        sql.push(" FOR UPDATE");
+    }
+    sql
+}
+
+/// `SELECT … FROM agents WHERE token_hash = …`.
+pub(super) fn select_by_token(backend: DbBackend, token: &TokenHash) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
+    sql.and().push("token_hash = ").bind(token.0.clone());
+    sql
+}
+
+fn bind_time(sql: &mut Sql, at: Option<Timestamp>) -> &mut Sql {
+    sql.bind(at.map(Timestamp::unix_micros))
+}
+
+/// `INSERT INTO agents …` for `agent` with its token hash.
+pub(super) fn insert(backend: DbBackend, agent: &Agent, token: &TokenHash) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("INSERT INTO agents (id, owner_id, name, name_lower, description, status, ")
+        .push("capabilities, metadata, last_status, token_hash, version, last_seen_at, ")
+        .push("connected_at, created_at, updated_at) VALUES (")
+        .bind(agent.id.0)
+        .push(", ")
+        .bind(agent.owner_id.0)
+        .push(", ")
+        .bind(agent.name.as_str())
+        .push(", ")
+        .bind(agent.name.as_str().to_lowercase())
+        .push(", ")
+        .bind(agent.description.as_ref().map(|d| d.as_str().to_owned()))
+        .push(", ")
+        .bind(agent.status.as_str())
+        .push(", ")
+        .bind_json(&agent.capabilities.to_value())
+        .push(", ")
+        .bind_json(&agent.metadata.to_value())
+        .push(", ");
+    match &agent.last_status {
+        Some(value) => sql.bind_json(value),
+        None => sql.push("NULL"),
+    };
+    sql.push(", ")
+        .bind(token.0.clone())
+        .push(", ")
+        .bind(agent.version)
+        .push(", ");
+    bind_time(&mut sql, agent.last_seen_at).push(", ");
+    bind_time(&mut sql, agent.connected_at).push(", ");
+    sql.bind(agent.created_at.unix_micros())
+        .push(", ")
+        .bind(agent.updated_at.unix_micros())
+        .push(")");
+    sql
+}
+
+/// `, <column> = …` for a change of a JSON object column: replaced, or
+/// merged by the database (`jsonb_merge_patch` / `json_patch`).
+fn set_object(sql: &mut Sql, column: &str, change: &AttributesChange) {
+    match change {
+        AttributesChange::Keep => {}
+        AttributesChange::Replace(object) => {
+            sql.push(", ")
+                .push(column)
+                .push(" = ")
+                .bind_json(&object.to_value());
+        }
+        AttributesChange::Merge(patch) => {
+            let patch = serde_json::Value::Object(patch.clone());
+            sql.push(", ").push(column).push(" = ");
+            if sql.is_postgres() {
+                sql.push("jsonb_merge_patch(")
+                    .push(column)
+                    .push(", ")
+                    .bind_json(&patch)
+                    .push(")");
+            } else {
+                // `json()` keeps the stored text compact.
+                sql.push("json(json_patch(")
+                    .push(column)
+                    .push(", ")
+                    .bind_json(&patch)
+                    .push("))");
+            }
+        }
+    }
+}
+
+/// The one `UPDATE … RETURNING` of a change: merges are done by the
+/// database, never in Rust.
+pub(super) fn update(
+    backend: DbBackend,
+    (id, scope): (AgentId, Scope),
+    change: &AgentChange,
+    expected: Option<i64>,
+    now: Timestamp,
+) -> Sql {
+    let mut sql = Sql::new(backend);
+    let name = change.name.as_ref();
+    sql.push("UPDATE agents SET name = COALESCE(")
+        .bind(name.map(|n| n.as_str().to_owned()))
+        .push(", name), name_lower = COALESCE(")
+        .bind(name.map(|n| n.as_str().to_lowercase()))
+        .push(", name_lower)");
+    if let Some(description) = &change.description {
+        sql.push(", description = ")
+            .bind(description.as_ref().map(|d| d.as_str().to_owned()));
+    }
+    set_object(&mut sql, "capabilities", &change.capabilities);
+    set_object(&mut sql, "metadata", &change.metadata);
+    sql.push(", version = version + 1, updated_at = ")
+        .bind(now.unix_micros());
+    where_id(&mut sql, id, scope);
+    if let Some(version) = expected {
+        sql.and().push("version = ").bind(version);
+    }
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// Writes metadata computed in Rust under the row lock, bumping version.
+pub(super) fn set_metadata(
+    backend: DbBackend,
+    id: AgentId,
+    metadata: &Attributes,
+    now: Timestamp,
+) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("UPDATE agents SET metadata = ")
+        .bind_json(&metadata.to_value())
+        .push(", version = version + 1, updated_at = ")
+        .bind(now.unix_micros());
+    sql.and().push("id = ").bind(id.0);
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// Replaces the token hash of the agent in scope.
+pub(super) fn set_token(backend: DbBackend, id: AgentId, scope: Scope, token: &TokenHash) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("UPDATE agents SET token_hash = ")
+        .bind(token.0.clone());
+    where_id(&mut sql, id, scope);
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// `DELETE … RETURNING` of the agent when its version is `expected`.
+pub(super) fn delete(backend: DbBackend, id: AgentId, scope: Scope, expected: Option<i64>) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("DELETE FROM agents");
+    where_id(&mut sql, id, scope);
+    if let Some(version) = expected {
+        sql.and().push("version = ").bind(version);
+    }
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// `SELECT 1 FROM agents …`: whether the agent exists in scope.
+pub(super) fn exists(backend: DbBackend, id: AgentId, scope: Scope) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT 1 AS found FROM agents");
+    where_id(&mut sql, id, scope);
+    sql
+}
+
+/// `AND` the condition of one `metadata.<key>=<value>` filter. Key and
+/// value are always bound, never written into the SQL, so any key (with
+/// `.`, `"`, `$`…) is just a name.
+fn where_metadata(sql: &mut Sql, filter: &MetadataFilter) {
+    let scalar = filter.scalar();
+    if sql.is_postgres() {
+        // Containment uses the GIN (jsonb_path_ops) index; it is exact for a
+        // string. For a number it compares numerically, so the JSON text is
+        // checked too.
+        let mut string = serde_json::Map::new();
+        string.insert(filter.key.clone(), filter.value.clone().into());
+        sql.and()
+            .push("(metadata @> ")
+            .bind_json(&serde_json::Value::Object(string));
+        if let Some(scalar) = scalar {
+            let mut typed = serde_json::Map::new();
+            typed.insert(filter.key.clone(), scalar);
+            sql.push(" OR (metadata @> ")
+                .bind_json(&serde_json::Value::Object(typed))
+                .push(" AND (metadata -> CAST(")
+                .bind(filter.key.as_str())
+                .push(" AS text))::text = ")
+                .bind(filter.value.as_str())
+                .push(")");
+        }
+        sql.push(")");
+    } else {
+        // `json_each` compares the key as a value: no JSON path to quote.
+        sql.and()
+            .push("EXISTS (SELECT 1 FROM json_each(agents.metadata) AS m WHERE m.key = ")
+            .bind(filter.key.as_str())
+            .push(" AND ((m.type = 'text' AND m.atom = ")
+            .bind(filter.value.as_str())
+            .push(")");
+        if scalar.is_some() {
+            sql.push(" OR (m.type IN ('integer', 'real') AND CAST(m.atom AS TEXT) = ")
+                .bind(filter.value.as_str())
+                .push(") OR (m.type IN ('true', 'false') AND m.type = ")
+                .bind(filter.value.as_str())
+                .push(")");
+        }
+        sql.push("))");
+    }
+}
+
+/// The keyset page of `query`: filtered rows after its cursor in (sort
+/// column, id) order, `limit + 1` of them. `None` when the cursor's value
+/// can't belong to the sort column.
+pub(super) fn list(backend: DbBackend, query: &AgentQuery) -> Option<Sql> {
+    let mut sql = Sql::new(backend);
+    let column = match query.sort.field {
+        SortField::CreatedAt => "created_at",
+        SortField::UpdatedAt => "updated_at",
+        SortField::Name if sql.is_postgres() => r#"name COLLATE "C""#,
+        SortField::Name => "name",
+    };
+    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
+    if let Scope::Owner(owner) = query.scope {
+        sql.and().push("owner_id = ").bind(owner.0);
+    }
+    if let Some(status) = query.status {
+        sql.and().push("status = ").bind(status.as_str());
+    }
+    for filter in &query.metadata {
+        where_metadata(&mut sql, filter);
+    }
+    if let Some(q) = &query.q {
+        sql.and()
+            .push("name_lower LIKE ")
+            .bind(format!("%{}%", escape_like(q.as_str())))
+            .push(r" ESCAPE '\'");
+    }
+    let (beyond, direction) = if query.sort.descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    if let Some(after) = &query.after {
+        let value: Value = match (&after.value, query.sort.field) {
+            (CursorValue::Text(text), SortField::Name) => text.clone().into(),
+            (CursorValue::Micros(at), SortField::CreatedAt | SortField::UpdatedAt) => (*at).into(),
+            _ => return None,
+        };
+        sql.and()
+            .push("(")
+            .push(column)
+            .push(" ")
+            .push(beyond)
+            .push(" ");
+        sql.bind(value.clone())
+            .push(" OR (")
+            .push(column)
+            .push(" = ");
+        sql.bind(value).push(" AND id ").push(beyond).push(" ");
+        sql.bind(after.id).push("))");
+    }
+    sql.push(" ORDER BY ")
+        .push(column)
+        .push(" ")
+        .push(direction)
+        .push(", id ")
+        .push(direction)
+        .push(" LIMIT ")
+        .bind(i64::try_from(query.limit.get() + 1).unwrap_or(i64::MAX));
+    Some(sql)
+}

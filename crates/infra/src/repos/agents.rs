@@ -1,0 +1,286 @@
+//! [`AgentRepository`] on SeaORM: one atomic `UPDATE … RETURNING` per
+//! change (merges done by the database), JSON Patch applied in Rust under a
+//! row lock, and each change's event appended in the same transaction.
+
+use super::agent_sql::{self, Row};
+use super::{begin_write, conflict_or_unexpected, event_sql, unexpected};
+use crate::Db;
+use async_trait::async_trait;
+use domain::RepoError;
+use domain::model::{
+    Agent, AgentChange, AgentId, MetadataPatch, PatchFailure, Timestamp, TokenHash,
+};
+use domain::ports::{AgentQuery, AgentRepository, Scope, WriteOutcome};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
+
+/// Appends `kind` of `agent` to the event log inside `txn`.
+async fn append_event(
+    txn: &DatabaseTransaction,
+    agent: &Agent,
+    kind: &'static str,
+    at: Timestamp,
+) -> Result<(), sea_orm::DbErr> {
+    let backend = txn.get_database_backend();
+    txn.execute_raw(event_sql::insert(backend, &agent.event(kind), at).build())
+        .await
+        .map(drop)
+}
+
+/// Agents in the `agents` table.
+#[derive(Debug, Clone)]
+pub struct SeaAgents {
+    db: Db,
+}
+
+impl SeaAgents {
+    /// Agents stored in `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    fn backend(&self) -> DbBackend {
+        self.db.connection().get_database_backend()
+    }
+
+    /// Finishes a conditional write whose `RETURNING` gave `row`: appends
+    /// the event (`kind` at `at`; `None` = now, never before the agent's
+    /// last update) of a valid result and commits, else rolls back and
+    /// says why nothing was written.
+    async fn settle(
+        &self,
+        txn: DatabaseTransaction,
+        row: Option<QueryResult>,
+        (id, scope, expected): (AgentId, Scope, Option<i64>),
+        (kind, at): (&'static str, Option<Timestamp>),
+        context: &'static str,
+    ) -> Result<WriteOutcome<Agent>, RepoError> {
+        let backend = self.backend();
+        let outcome = match row {
+            Some(row) => match agent_sql::agent(&row, backend)? {
+                Row::Agent(agent) => {
+                    let at = at.unwrap_or_else(|| Timestamp::now().max(agent.updated_at));
+                    append_event(&txn, &agent, kind, at)
+                        .await
+                        .map_err(unexpected(context))?;
+                    txn.commit().await.map_err(unexpected(context))?;
+                    return Ok(WriteOutcome::Done(agent));
+                }
+                Row::Invalid(error) => WriteOutcome::Invalid(vec![error]),
+            },
+            None => self.missing(&txn, id, scope, expected, context).await?,
+        };
+        txn.rollback().await.map_err(unexpected(context))?;
+        Ok(outcome)
+    }
+
+    /// Why a conditional write touched no row: absent, or another version.
+    async fn missing(
+        &self,
+        txn: &DatabaseTransaction,
+        id: AgentId,
+        scope: Scope,
+        expected: Option<i64>,
+        context: &'static str,
+    ) -> Result<WriteOutcome<Agent>, RepoError> {
+        if expected.is_none() {
+            return Ok(WriteOutcome::NotFound);
+        }
+        // Same transaction: the row can't change between the two.
+        let found = txn
+            .query_one_raw(agent_sql::exists(self.backend(), id, scope).build())
+            .await
+            .map_err(unexpected(context))?;
+        Ok(if found.is_some() {
+            WriteOutcome::VersionMismatch
+        } else {
+            WriteOutcome::NotFound
+        })
+    }
+}
+
+#[async_trait]
+impl AgentRepository for SeaAgents {
+    #[tracing::instrument(skip_all, fields(agent_id = %agent.id))]
+    async fn create(&self, agent: &Agent, token: &TokenHash) -> Result<(), RepoError> {
+        let context = "inserting an agent";
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        txn.execute_raw(agent_sql::insert(self.backend(), agent, token).build())
+            .await
+            .map_err(conflict_or_unexpected(context))?;
+        append_event(&txn, agent, "agent.created", agent.created_at)
+            .await
+            .map_err(unexpected(context))?;
+        txn.commit().await.map_err(unexpected(context))
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn find(&self, id: AgentId, scope: Scope) -> Result<Option<Agent>, RepoError> {
+        let row = self
+            .db
+            .connection()
+            .query_one_raw(agent_sql::select(self.backend(), id, scope, false).build())
+            .await
+            .map_err(unexpected("loading an agent"))?;
+        Ok(row
+            .map(|row| agent_sql::valid_agent(&row, self.backend()))
+            .transpose()?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn find_by_token(&self, token: &TokenHash) -> Result<Option<Agent>, RepoError> {
+        let row = self
+            .db
+            .connection()
+            .query_one_raw(agent_sql::select_by_token(self.backend(), token).build())
+            .await
+            .map_err(unexpected("loading an agent by token"))?;
+        Ok(row
+            .map(|row| agent_sql::valid_agent(&row, self.backend()))
+            .transpose()?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list(&self, query: &AgentQuery) -> Result<Vec<Agent>, RepoError> {
+        let Some(sql) = agent_sql::list(self.backend(), query) else {
+            // A cursor of another sort column matches nothing.
+            return Ok(Vec::new());
+        };
+        let rows = self
+            .db
+            .connection()
+            .query_all_raw(sql.build())
+            .await
+            .map_err(unexpected("listing agents"))?;
+        Ok(rows
+            .iter()
+            .map(|row| agent_sql::valid_agent(row, self.backend()))
+            .collect::<anyhow::Result<_>>()?)
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn update(
+        &self,
+        id: AgentId,
+        scope: Scope,
+        change: &AgentChange,
+        expected: Option<i64>,
+        now: Timestamp,
+    ) -> Result<WriteOutcome<Agent>, RepoError> {
+        let context = "updating an agent";
+        let statement = agent_sql::update(self.backend(), (id, scope), change, expected, now);
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let row = txn
+            .query_one_raw(statement.build())
+            .await
+            .map_err(unexpected(context))?;
+        self.settle(
+            txn,
+            row,
+            (id, scope, expected),
+            ("agent.updated", Some(now)),
+            context,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn patch_metadata(
+        &self,
+        id: AgentId,
+        scope: Scope,
+        patch: &MetadataPatch,
+        expected: Option<i64>,
+        now: Timestamp,
+    ) -> Result<WriteOutcome<Agent>, RepoError> {
+        let context = "patching an agent's metadata";
+        let backend = self.backend();
+        // `BEGIN IMMEDIATE` on SQLite holds the write lock from here on;
+        // `FOR UPDATE` on PostgreSQL locks the row until commit.
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let row = txn
+            .query_one_raw(agent_sql::select(backend, id, scope, true).build())
+            .await
+            .map_err(unexpected(context))?;
+        let current = row
+            .map(|row| agent_sql::valid_agent(&row, backend))
+            .transpose()?;
+        let outcome = match current {
+            None => WriteOutcome::NotFound,
+            Some(agent) if expected.is_some_and(|v| v != agent.version) => {
+                WriteOutcome::VersionMismatch
+            }
+            Some(agent) => match patch.apply(&agent.metadata) {
+                Err(PatchFailure::TestFailed) => WriteOutcome::TestFailed,
+                Err(PatchFailure::Invalid(error)) => WriteOutcome::Invalid(vec![error]),
+                Ok(metadata) => {
+                    let row = txn
+                        .query_one_raw(agent_sql::set_metadata(backend, id, &metadata, now).build())
+                        .await
+                        .map_err(unexpected(context))?;
+                    return self
+                        .settle(
+                            txn,
+                            row,
+                            (id, scope, expected),
+                            ("agent.updated", Some(now)),
+                            context,
+                        )
+                        .await;
+                }
+            },
+        };
+        txn.rollback().await.map_err(unexpected(context))?;
+        Ok(outcome)
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn set_token(
+        &self,
+        id: AgentId,
+        scope: Scope,
+        token: &TokenHash,
+    ) -> Result<WriteOutcome<Agent>, RepoError> {
+        let row = self
+            .db
+            .connection()
+            .query_one_raw(agent_sql::set_token(self.backend(), id, scope, token).build())
+            .await
+            .map_err(conflict_or_unexpected("replacing an agent's token"))?;
+        Ok(match row {
+            Some(row) => WriteOutcome::Done(agent_sql::valid_agent(&row, self.backend())?),
+            None => WriteOutcome::NotFound,
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn delete(
+        &self,
+        id: AgentId,
+        scope: Scope,
+        expected: Option<i64>,
+    ) -> Result<WriteOutcome<Agent>, RepoError> {
+        let context = "deleting an agent";
+        let statement = agent_sql::delete(self.backend(), id, scope, expected);
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let row = txn
+            .query_one_raw(statement.build())
+            .await
+            .map_err(unexpected(context))?;
+        self.settle(
+            txn,
+            row,
+            (id, scope, expected),
+            ("agent.deleted", None),
+            context,
+        )
+        .await
+    }
+}

@@ -1,0 +1,12 @@
+//! `SeaAgents` on real databases: every test body runs on SQLite and on
+//! PostgreSQL (when `TEST_DATABASE_URL` is set), each on a fresh database,
+//! and behaves as the domain's in-memory adapter does.
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod lists;
+mod metadata;
+mod sealed;
+mod writes;
