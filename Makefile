@@ -41,6 +41,11 @@ fmt:
 schemathesis:
 	bash scripts/schemathesis.sh
 
+## Load test on PostgreSQL with wrk (installed from Debian if missing): the real
+## server against a bare actix-web + sqlx handler; see docs/benchmarks.md.
+bench:
+	bash scripts/bench.sh
+
 ## Show which migrations are applied to DATABASE_URL.
 migrate-status:
 	$(CARGO) run -p server --bin backend-api -- migrate status

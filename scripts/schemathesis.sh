@@ -18,7 +18,7 @@
 # (scripts/schemathesis.toml) are explained where they are set.
 # The server is stopped on exit, whatever happens.
 #
-# Knobs (environment): SCHEMATHESIS_MAX_EXAMPLES (per operation, default 200),
+# Knobs (environment): SCHEMATHESIS_MAX_EXAMPLES (per operation, default 150),
 # SCHEMATHESIS_SEED (default random; printed for a replay),
 # SCHEMATHESIS_WORKERS (default 1), SCHEMATHESIS_PHASES (default every phase
 # this version has: examples, coverage, fuzzing, stateful), BACKEND_API_BIN
@@ -31,7 +31,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 venv="$root/.venv"
-max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-200}"
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-150}"
 # One worker: Schemathesis' workers are threads, and CPython 3.11 before
 # 3.11.8 (the machine's) can fail ast.parse in two threads at once
 # ("AST constructor recursion depth mismatch"), which Hypothesis calls.
