@@ -23,7 +23,7 @@ use utoipa::openapi::security::{
         items::create, items::list, items::get, items::patch, items::put, items::delete,
         agents::create, agents::list, agents::get, agents::patch, agents::put, agents::delete,
         agents::patch_metadata, agents::rotate_token,
-        health::live, health::ready,
+        health::live, health::ready, crate::metrics::scrape, crate::realtime::upgrade::ws,
     ),
     components(schemas(
         Problem, ProblemField, UserBody, RoleBody, TokenPairBody, SessionBody, UserPage,
@@ -39,7 +39,8 @@ use utoipa::openapi::security::{
         (name = "users", description = "The caller's account and user management"),
         (name = "items", description = "Items: CRUD with ETags, merge-patch, idempotent creates, keyset pages"),
         (name = "agents", description = "Agents: registry with tokens shown once, merge-patch and JSON Patch metadata, metadata filters"),
-        (name = "operations", description = "Health"),
+        (name = "operations", description = "Health and metrics"),
+        (name = "realtime", description = "The WebSocket gateway"),
     )
 )]
 pub struct ApiDoc;

@@ -49,9 +49,21 @@ fn upgrade_token(req: &HttpRequest) -> Option<(String, TokenSource)> {
 /// Upgrades to a WebSocket for a user with a valid access token. No valid
 /// token → 401; over `WS_MAX_CONNECTIONS_PER_USER` → 429.
 ///
+/// The protocol (frames, rooms, replay) is described in `docs/realtime.md`.
+///
 /// # Errors
 /// 401 `unauthorized`, 429 `rate_limited`, 400 for a request that is no
 /// WebSocket handshake.
+#[utoipa::path(get, path = "/ws", tag = "realtime",
+    description = "Upgrades to a WebSocket (JSON text frames: join/leave/publish/ping from the client; joined/event/message/presence/pong/error from the server). Authenticate with `Authorization: Bearer`, `?access_token=` or the subprotocols `bearer, <token>` (answered with `Sec-WebSocket-Protocol: bearer`). Rooms: `items`, `item:<id>`, `agents`, `agent:<id>`, `chat:<name>`; `join` with `since` replays from the event log. See docs/realtime.md.",
+    security(("bearer" = [])),
+    params(("access_token" = Option<String>, Query, description = "The access token, for browsers that cannot set headers")),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket handshake", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many open sockets for this user, or over the rate limit", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn ws(
     req: HttpRequest,
     body: web::Payload,

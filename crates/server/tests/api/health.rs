@@ -33,6 +33,8 @@ async fn health_openapi_and_docs() {
         "/api/v1/users/{id}/sessions",
         "/health/live",
         "/health/ready",
+        "/metrics",
+        "/ws",
     ] {
         assert!(
             doc["paths"].get(path).is_some(),
