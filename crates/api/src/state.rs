@@ -50,8 +50,11 @@ pub struct ApiConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// Origins allowed by CORS.
     pub cors_origins: Vec<String>,
-    /// Send `Strict-Transport-Security` (production).
-    pub hsts: bool,
+    /// `APP_ENV=production`: `Strict-Transport-Security` and `Secure`
+    /// cookies.
+    pub production: bool,
+    /// Lifetime of the browser-mode refresh cookie (the refresh token's).
+    pub refresh_cookie_ttl: std::time::Duration,
 }
 
 impl Default for ApiConfig {
@@ -60,7 +63,8 @@ impl Default for ApiConfig {
             max_body_bytes: 1024 * 1024,
             trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
-            hsts: false,
+            production: false,
+            refresh_cookie_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

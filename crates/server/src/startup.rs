@@ -93,7 +93,8 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             trusted_proxies: settings.trusted_proxies.clone(),
             cors_origins: settings.cors_origins.clone(),
-            hsts: settings.env == AppEnv::Production,
+            production: settings.env == AppEnv::Production,
+            refresh_cookie_ttl: settings.refresh_ttl,
         };
         let app_realtime = realtime.clone();
         let server = actix_web::HttpServer::new(move || {

@@ -36,7 +36,7 @@ pub async fn request_context(
     let request_id = RequestId::from_header(req.headers().get(&X_REQUEST_ID));
     let hsts = req
         .app_data::<web::Data<ApiConfig>>()
-        .is_some_and(|config| config.hsts);
+        .is_some_and(|config| config.production);
     let security = SecurityHeaders::for_path(req.path(), hsts);
     req.extensions_mut().insert(request_id.clone());
     let method = req.method().clone();

@@ -1,11 +1,13 @@
 //! `/api/v1/auth/*`: register, login, the OAuth2 token endpoint, refresh,
 //! logout and sessions.
 
+use super::browser;
 use crate::dto::{SessionBody, TokenPairBody, UserBody};
 use crate::error::ApiError;
-use crate::extract::{Authenticated, JsonObject, client_info};
+use crate::extract::{Authenticated, JsonObject, bearer_token, client_info};
 use crate::problem::Problem;
 use crate::state::{ApiConfig, AppState};
+use actix_web::FromRequest;
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::FieldError;
 use domain::model::{DisplayName, Email, Password, SessionId};
@@ -128,7 +130,7 @@ pub async fn login(
         .auth
         .login(&email, &password, client_info(&req, &config))
         .await?;
-    Ok(TokenPairBody::response(pair))
+    Ok(browser::pair_response(&req, pair, &config))
 }
 
 /// The OAuth2 token endpoint (password and refresh_token grants), so
@@ -216,13 +218,24 @@ pub async fn token(
     ))]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: JsonObject<RefreshRequest>,
+    config: web::Data<ApiConfig>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    // Browser mode: no body, the refresh token in its cookie.
+    if body.iter().all(u8::is_ascii_whitespace) {
+        let token = browser::refresh_cookie(&req)?.ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new("refresh_token", "is required")])
+        })?;
+        let pair = state.auth.refresh(&token).await?;
+        return Ok(browser::respond(pair, &config));
+    }
+    let body: RefreshRequest = super::items::json_body(&req, &body)?;
     if body.refresh_token.len() > 512 {
         return Err(FieldError::new("refresh_token", "must be at most 512 characters").into());
     }
     let pair = state.auth.refresh(&body.refresh_token).await?;
-    Ok(TokenPairBody::response(pair))
+    Ok(browser::pair_response(&req, pair, &config))
 }
 
 /// Revokes the caller's session: its access and refresh tokens stop
@@ -235,10 +248,20 @@ pub async fn refresh(
     ))]
 pub async fn logout(
     state: web::Data<AppState>,
-    caller: Authenticated,
+    config: web::Data<ApiConfig>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    if bearer_token(&req).is_none() {
+        // Browser mode: the refresh cookie (with its CSRF token) is enough.
+        let token = browser::refresh_cookie(&req)?.ok_or_else(|| {
+            ApiError::unauthorized("a bearer token or the refresh cookie is required")
+        })?;
+        state.auth.logout_by_refresh_token(&token).await?;
+        return Ok(browser::logged_out(&config));
+    }
+    let caller = Authenticated::from_request(&req, &mut actix_web::dev::Payload::None).await?;
     state.auth.logout(&caller.0).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(browser::logged_out(&config))
 }
 
 /// The caller's live sessions.

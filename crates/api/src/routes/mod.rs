@@ -4,6 +4,7 @@
 pub mod agent_bodies;
 pub mod agents;
 pub mod auth;
+pub mod browser;
 pub mod health;
 pub mod items;
 pub mod list;

@@ -255,6 +255,29 @@ impl AuthService {
             .ok_or(ServiceError::Unauthorized)
     }
 
+    /// Revokes the session a refresh token belongs to (browser-mode logout,
+    /// where the cookie is all the client sends).
+    ///
+    /// # Errors
+    /// [`ServiceError::Unauthorized`] when the token belongs to no live
+    /// session.
+    pub async fn logout_by_refresh_token(&self, raw: &str) -> Result<(), ServiceError> {
+        let now = self.ports.clock.now();
+        let state = self
+            .live_refresh(&RefreshToken::from_client(raw).hash(), now)
+            .await
+            .map_err(|_| ServiceError::Unauthorized)?;
+        let user = state.session.user_id;
+        self.ports
+            .sessions
+            .revoke(user, state.session.id, now)
+            .await?;
+        self.ports
+            .notifier
+            .sessions_revoked(user, Revoked::One(state.session.id));
+        Ok(())
+    }
+
     /// The user a validly signed, unexpired access token names, without
     /// the session lookup: for keying rate limits, never for authorization.
     pub fn token_subject(&self, access_token: &str) -> Option<UserId> {

@@ -8,6 +8,7 @@ mod helpers;
 
 mod agents;
 mod auth;
+mod browser;
 mod cli;
 mod cluster;
 mod contract;

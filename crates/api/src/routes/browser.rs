@@ -1,0 +1,133 @@
+//! Browser mode (`X-Auth-Mode: cookie`): the refresh token lives in an
+//! `HttpOnly; SameSite=Strict; Path=/api/v1/auth` cookie instead of the
+//! body, with a readable `csrf_token` cookie (double-submit) that `refresh`
+//! and `logout` must echo in `X-CSRF-Token`.
+
+use crate::dto::TokenPairBody;
+use crate::error::ApiError;
+use crate::state::ApiConfig;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::model::TokenPair;
+use rand::RngCore;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The refresh-token cookie.
+pub const REFRESH_COOKIE: &str = "refresh_token";
+/// The readable CSRF cookie.
+pub const CSRF_COOKIE: &str = "csrf_token";
+/// Where the refresh cookie is sent.
+const REFRESH_PATH: &str = "/api/v1/auth";
+
+/// The token pair in browser mode: no `refresh_token` (it is in the
+/// cookie), the CSRF token instead.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrowserTokenBody {
+    /// The JWT to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Echo it in `X-CSRF-Token` on `refresh` and `logout`.
+    pub csrf_token: String,
+}
+
+/// Whether the request asks for browser mode.
+pub fn requested(req: &HttpRequest) -> bool {
+    req.headers()
+        .get("x-auth-mode")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
+}
+
+/// The refresh token from the cookie, once the CSRF header matches the
+/// CSRF cookie; `None` when there is no refresh cookie.
+///
+/// # Errors
+/// 403 `forbidden` when `X-CSRF-Token` is missing or differs.
+pub fn refresh_cookie(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(refresh) = req.cookie(REFRESH_COOKIE) else {
+        return Ok(None);
+    };
+    let cookie = req.cookie(CSRF_COOKIE);
+    let header = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok());
+    match (cookie, header) {
+        (Some(cookie), Some(header)) if !header.is_empty() && cookie.value() == header => {
+            Ok(Some(refresh.value().to_owned()))
+        }
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "X-CSRF-Token must equal the csrf_token cookie",
+        )),
+    }
+}
+
+fn cookie(name: &'static str, value: String, config: &ApiConfig, refresh: bool) -> Cookie<'static> {
+    let max_age = CookieDuration::seconds(
+        i64::try_from(config.refresh_cookie_ttl.as_secs()).unwrap_or(i64::MAX),
+    );
+    let mut cookie = Cookie::build(name, value)
+        .path(if refresh { REFRESH_PATH } else { "/" })
+        .secure(config.production)
+        .same_site(SameSite::Strict)
+        .max_age(max_age)
+        .finish();
+    cookie.set_http_only(refresh);
+    cookie
+}
+
+/// A 200 with the pair in browser mode: the refresh token and a fresh CSRF
+/// token as cookies, the CSRF token in the body too.
+pub fn respond(pair: TokenPair, config: &ApiConfig) -> HttpResponse {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let csrf = URL_SAFE_NO_PAD.encode(bytes);
+    let refresh = pair.refresh_token.as_str().to_owned();
+    let mut response = no_store(HttpResponse::Ok());
+    response
+        .cookie(cookie(REFRESH_COOKIE, refresh, config, true))
+        .cookie(cookie(CSRF_COOKIE, csrf.clone(), config, false))
+        .json(BrowserTokenBody {
+            access_token: pair.access_token,
+            token_type: "Bearer",
+            expires_in: pair.expires_in,
+            csrf_token: csrf,
+        })
+}
+
+/// A 204 that also clears the browser-mode cookies.
+pub fn logged_out(config: &ApiConfig) -> HttpResponse {
+    let mut response = HttpResponse::NoContent();
+    for (name, refresh) in [(REFRESH_COOKIE, true), (CSRF_COOKIE, false)] {
+        let mut gone = cookie(name, String::new(), config, refresh);
+        gone.make_removal();
+        response.cookie(gone);
+    }
+    response.finish()
+}
+
+/// The pair in the mode the request asked for.
+pub fn pair_response(req: &HttpRequest, pair: TokenPair, config: &ApiConfig) -> HttpResponse {
+    if requested(req) {
+        respond(pair, config)
+    } else {
+        TokenPairBody::response(pair)
+    }
+}
+
+fn no_store(mut builder: HttpResponseBuilder) -> HttpResponseBuilder {
+    builder
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+    builder
+}
