@@ -24,6 +24,7 @@ use utoipa::openapi::security::{
         agents::create, agents::list, agents::get, agents::patch, agents::put, agents::delete,
         agents::patch_metadata, agents::rotate_token,
         health::live, health::ready, crate::metrics::scrape, crate::realtime::upgrade::ws,
+        crate::realtime::agent::ws_agent,
     ),
     components(schemas(
         Problem, ProblemField, UserBody, RoleBody, TokenPairBody, SessionBody, UserPage,

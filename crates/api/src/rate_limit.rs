@@ -49,7 +49,7 @@ impl Limited {
     pub fn for_path(path: &str) -> Self {
         if path.starts_with("/api/v1/auth/") {
             Self::Auth
-        } else if path.starts_with("/api/") || path == "/ws" {
+        } else if path.starts_with("/api/") || path == "/ws" || path == "/ws/agent" {
             Self::Api
         } else {
             Self::No
@@ -132,6 +132,7 @@ mod tests {
         assert_eq!(Limited::for_path("/api/v1/auth/login"), Limited::Auth);
         assert_eq!(Limited::for_path("/api/v1/items"), Limited::Api);
         assert_eq!(Limited::for_path("/ws"), Limited::Api);
+        assert_eq!(Limited::for_path("/ws/agent"), Limited::Api);
         for free in ["/health/live", "/metrics", "/openapi.json", "/docs/"] {
             assert_eq!(Limited::for_path(free), Limited::No);
         }

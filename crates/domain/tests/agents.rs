@@ -6,7 +6,7 @@ use domain::model::{
     AgentChange, AgentDraft, AgentName, AgentStatus, AgentToken, Attributes, AttributesChange,
     Limit, MetadataFilter, MetadataPatch, Principal, Role, SessionId, SortKey, UserId,
 };
-use domain::ports::{ClaimOutcome, IdempotencyClaim, IdempotencyKey, StoredResponse};
+use domain::ports::{ClaimOutcome, Clock, IdempotencyClaim, IdempotencyKey, StoredResponse};
 use domain::services::AgentListQuery;
 use domain::testing::TestDomain;
 use serde_json::{Value, json};
@@ -290,4 +290,60 @@ async fn secret_responses_are_stored_sealed_and_replayed_in_clear() {
         domain.idempotency.claim(&claim).await.expect("replayed"),
         ClaimOutcome::Replay(response)
     );
+}
+
+#[tokio::test]
+async fn presence_heartbeats_and_stale_agents() {
+    let domain = TestDomain::new();
+    let ada = principal(Role::User);
+    let (agent, token) = domain
+        .agents
+        .create(&ada, draft("probe-1", json!({})))
+        .await
+        .expect("created");
+    assert!(matches!(
+        domain.agents.authenticate("nope").await,
+        Err(ServiceError::Unauthorized)
+    ));
+    let found = domain.agents.authenticate(token.as_str()).await;
+    assert_eq!(found.expect("known").id, agent.id);
+
+    let first = domain.agents.connected(agent.id).await.expect("stored");
+    let first = first.expect("exists");
+    let now = domain.clock.now();
+    assert_eq!(first.status, AgentStatus::Online);
+    assert_eq!(
+        (first.connected_at, first.last_seen_at),
+        (Some(now), Some(now))
+    );
+    domain
+        .agents
+        .seen(agent.id, Some(&json!({"cpu": 1})))
+        .await
+        .expect("stored");
+    let seen = domain.agents.get(&ada, agent.id).await.expect("found");
+    assert_eq!(seen.last_status, Some(json!({"cpu": 1})));
+
+    // A newer connection is not taken offline by the older one's end.
+    domain.clock.advance(time::Duration::seconds(1));
+    let second = domain.agents.connected(agent.id).await.expect("stored");
+    let second = second.expect("exists");
+    domain
+        .agents
+        .disconnected(agent.id, first.connected_at)
+        .await
+        .expect("stored");
+    let still = domain.agents.get(&ada, agent.id).await.expect("found");
+    assert_eq!(still.status, AgentStatus::Online);
+
+    // Stale only once silent past the threshold.
+    let silence = std::time::Duration::from_secs(55);
+    domain.clock.advance(time::Duration::seconds(30));
+    assert_eq!(domain.agents.sweep_stale(silence).await.expect("swept"), 0);
+    domain.clock.advance(time::Duration::seconds(30));
+    assert_eq!(domain.agents.sweep_stale(silence).await.expect("swept"), 1);
+    let gone = domain.agents.get(&ada, agent.id).await.expect("found");
+    assert_eq!(gone.status, AgentStatus::Offline);
+    assert_eq!(gone.connected_at, second.connected_at);
+    assert_eq!(domain.agents.sweep_stale(silence).await.expect("swept"), 0);
 }

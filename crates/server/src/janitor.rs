@@ -1,9 +1,10 @@
 //! Housekeeping: prunes dead sessions, expired idempotency records and
-//! events past retention.
+//! events past retention, and sets `offline` the agents left `online` by a
+//! crashed process.
 
 use domain::model::Stream;
 use domain::ports::{Clock, EventLog, SessionRepository};
-use domain::services::IdempotencyService;
+use domain::services::{AgentService, IdempotencyService};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,11 @@ pub const INTERVAL: Duration = Duration::from_secs(600);
 /// How long revoked or expired sessions are kept before deletion (so a
 /// late reuse of their refresh tokens still meets a revoked session).
 pub const KEEP_DEAD: time::Duration = time::Duration::days(1);
+
+/// An online agent not seen for the idle timeout plus this long has no
+/// live connection anywhere: a live one refreshes `last_seen_at` at least
+/// every few seconds (heartbeats and pongs, coalesced).
+pub const AGENT_GRACE: Duration = Duration::from_secs(10);
 
 /// What the janitor cleans.
 pub struct Janitor {
@@ -28,11 +34,16 @@ pub struct Janitor {
     pub event_retention: Duration,
     /// Each stream keeps at most this many (`EVENT_RETENTION_PER_ROOM`).
     pub events_per_stream: u64,
+    /// Agents (stale presence).
+    pub agents: AgentService,
+    /// Online agents not seen for this long are set `offline`.
+    pub agent_silence: Duration,
 }
 
 impl Janitor {
-    /// Runs forever, every [`INTERVAL`]. Failures are logged and retried
-    /// next round. Deleting is idempotent, so several instances running it
+    /// Runs forever, every [`INTERVAL`], the first round at start-up.
+    /// Failures are logged and retried next round. Deleting (and marking
+    /// stale agents offline) is idempotent, so several instances running it
     /// at once is harmless.
     pub async fn run(self) {
         let mut ticker = tokio::time::interval(INTERVAL);
@@ -56,6 +67,10 @@ impl Janitor {
                 .await;
             report("events", pruned);
         }
+        report(
+            "stale online agents",
+            self.agents.sweep_stale(self.agent_silence).await,
+        );
     }
 }
 

@@ -83,7 +83,7 @@ impl Application {
             auth: services.auth,
             users: services.users,
             items: services.items,
-            agents: services.agents,
+            agents: services.agents.clone(),
             idempotency: services.idempotency.clone(),
             dependencies,
             rate_limits: rate_limits.clone(),
@@ -115,6 +115,8 @@ impl Application {
                     clock: services.ports.clock.clone(),
                     event_retention: settings.event_retention,
                     events_per_stream: settings.event_retention_per_room,
+                    agents: services.agents,
+                    agent_silence: realtime.config.idle_timeout + janitor::AGENT_GRACE,
                 }
                 .run(),
             ),

@@ -98,6 +98,23 @@ pub fn event(room: &str, seq: i64, kind: &str, data: &Value) -> ByteString {
     })
 }
 
+/// `{"type":"event","room":…,"event":…,"data":…}`: a live-only event, no seq.
+pub fn live_event(room: &str, kind: &str, data: &Value) -> ByteString {
+    #[derive(Serialize)]
+    struct Event<'a> {
+        r#type: &'static str,
+        room: &'a str,
+        event: &'a str,
+        data: &'a Value,
+    }
+    encode(&Event {
+        r#type: "event",
+        room,
+        event: kind,
+        data,
+    })
+}
+
 /// `{"type":"message","room":…,"from":…,"data":…}`.
 pub fn message(room: &str, from: uuid::Uuid, data: &Value) -> ByteString {
     #[derive(Serialize)]

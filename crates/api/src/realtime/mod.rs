@@ -1,6 +1,7 @@
-//! Real time: the WebSocket gateway (`/ws`), the hub that owns rooms, and
+//! Real time: the WebSocket gateways (`/ws`, `/ws/agent`), the hub that owns rooms, and
 //! the sequencer that turns committed events into live deliveries.
 
+pub mod agent;
 pub mod frames;
 pub mod hub;
 pub mod rooms;

@@ -1,6 +1,6 @@
 //! Room names and which events of a stream each may see.
 
-use domain::model::{ItemId, Principal, Stream};
+use domain::model::{AgentId, ItemId, Principal, Stream};
 use domain::ports::EventFilter;
 
 /// Longest chat room name (after `chat:`).
@@ -15,6 +15,8 @@ pub enum Room {
     Item(ItemId),
     /// Every agent event the caller may see.
     Agents,
+    /// One agent's events.
+    Agent(AgentId),
     /// A chat room: live messages and presence, no events.
     Chat(String),
 }
@@ -30,6 +32,9 @@ impl Room {
         if let Some(id) = name.strip_prefix("item:") {
             return id.parse().ok().map(|id| Self::Item(ItemId(id)));
         }
+        if let Some(id) = name.strip_prefix("agent:") {
+            return id.parse().ok().map(|id| Self::Agent(AgentId(id)));
+        }
         let chat = name.strip_prefix("chat:")?;
         let valid = !chat.is_empty()
             && chat.chars().count() <= MAX_CHAT_NAME
@@ -43,6 +48,7 @@ impl Room {
             Self::Items => "items".to_owned(),
             Self::Item(id) => format!("item:{id}"),
             Self::Agents => "agents".to_owned(),
+            Self::Agent(id) => format!("agent:{id}"),
             Self::Chat(name) => format!("chat:{name}"),
         }
     }
@@ -51,7 +57,7 @@ impl Room {
     pub fn stream(&self) -> Option<Stream> {
         match self {
             Self::Items | Self::Item(_) => Some(Stream::Items),
-            Self::Agents => Some(Stream::Agents),
+            Self::Agents | Self::Agent(_) => Some(Stream::Agents),
             Self::Chat(_) => None,
         }
     }
@@ -60,8 +66,8 @@ impl Room {
     pub fn filter(&self, principal: &Principal) -> EventFilter {
         let owner = (!principal.is_admin()).then_some(principal.user_id);
         match self {
-            Self::Item(id) => EventFilter {
-                resource: Some(id.0),
+            Self::Item(ItemId(id)) | Self::Agent(AgentId(id)) => EventFilter {
+                resource: Some(*id),
                 owner,
             },
             _ => EventFilter {
@@ -93,7 +99,11 @@ mod tests {
             Room::parse(&format!("item:{}", id.to_string().to_uppercase())).map(|r| r.name()),
             Some(format!("item:{id}"))
         );
-        for bad in ["", "item:nope", "chat:", "secret", "users"] {
+        assert_eq!(
+            Room::parse(&format!("agent:{id}")),
+            Some(Room::Agent(AgentId(id)))
+        );
+        for bad in ["", "item:nope", "agent:nope", "chat:", "secret", "users"] {
             assert_eq!(Room::parse(bad), None, "{bad}");
         }
     }

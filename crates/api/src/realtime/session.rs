@@ -8,7 +8,7 @@ use super::hub::{CloseSignal, ConnId, Outbound};
 use super::rooms::Room;
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
 use domain::model::Principal;
-use domain::services::ItemService;
+use domain::services::{AgentService, ItemService};
 use std::collections::HashMap;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
@@ -28,6 +28,8 @@ pub struct Connection {
     pub realtime: Realtime,
     /// To check `item:<id>` visibility.
     pub items: ItemService,
+    /// To check `agent:<id>` visibility.
+    pub agents: AgentService,
     /// Frames queued by the hub.
     pub queue: mpsc::Receiver<Outbound>,
     /// A close ordered by the hub.
@@ -312,6 +314,12 @@ async fn authorized(conn: &Connection, requested: &str) -> Option<Room> {
         Room::Items | Room::Agents | Room::Chat(_) => Some(room),
         Room::Item(id) => conn
             .items
+            .get(&conn.principal, *id)
+            .await
+            .ok()
+            .map(|_| room),
+        Room::Agent(id) => conn
+            .agents
             .get(&conn.principal, *id)
             .await
             .ok()

@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use tokio::sync::{mpsc, oneshot};
 
 /// Where the access token came from.
-enum TokenSource {
+pub(super) enum TokenSource {
     Header,
     Query,
     Subprotocol,
@@ -19,7 +19,7 @@ enum TokenSource {
 
 /// The token of an upgrade: `Authorization: Bearer`, `?access_token=`, or
 /// the subprotocol pair `bearer, <token>`.
-fn upgrade_token(req: &HttpRequest) -> Option<(String, TokenSource)> {
+pub(super) fn upgrade_token(req: &HttpRequest) -> Option<(String, TokenSource)> {
     if let Some(token) = bearer_token(req) {
         return Some((token.to_owned(), TokenSource::Header));
     }
@@ -104,6 +104,7 @@ pub async fn ws(
         id,
         realtime: realtime.get_ref().clone(),
         items: state.items.clone(),
+        agents: state.agents.clone(),
         queue: queue_rx,
         close: close_rx,
     };

@@ -43,6 +43,29 @@ pub enum Broadcast {
         /// `true`: every session but `session`.
         all_but: bool,
     },
+    /// An agent connected on one instance: its other connections close.
+    AgentConnected {
+        /// The agent.
+        agent: Uuid,
+        /// The instance holding the new connection.
+        instance: Uuid,
+        /// The connection there.
+        conn: u64,
+    },
+    /// An agent's token was rotated (or it was deleted).
+    AgentRevoke {
+        /// The agent.
+        agent: Uuid,
+    },
+    /// A live-only `agent.heartbeat`.
+    Heartbeat {
+        /// The agent.
+        agent: Uuid,
+        /// Its owner (who, with admins, may see it).
+        owner: Uuid,
+        /// The event's data.
+        data: Value,
+    },
 }
 
 /// [`Event`] on the wire.

@@ -7,6 +7,7 @@ use crate::model::{
     SearchText, SortKey, Timestamp, TokenHash,
 };
 use async_trait::async_trait;
+use serde_json::Value;
 
 /// Which agents to list, and from where.
 #[derive(Debug, Clone)]
@@ -116,4 +117,44 @@ pub trait AgentRepository: Send + Sync {
         scope: Scope,
         expected: Option<i64>,
     ) -> Result<WriteOutcome<Agent>, RepoError>;
+
+    /// Marks the agent `online`, with `connected_at` and `last_seen_at` at
+    /// `now`, and appends `agent.online` in the same transaction. No version
+    /// bump. `None` when the agent is gone.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] only.
+    async fn set_online(&self, id: AgentId, now: Timestamp) -> Result<Option<Agent>, RepoError>;
+
+    /// Marks the agent `offline` (appending `agent.offline` in the same
+    /// transaction) if it is `online` and — when given — its `connected_at`
+    /// is still `connected_at` (a newer connection is left alone). `None`
+    /// when nothing changed.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] only.
+    async fn set_offline(
+        &self,
+        id: AgentId,
+        connected_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Option<Agent>, RepoError>;
+
+    /// Records a heartbeat: `last_seen_at` = `now`, and `last_status` when
+    /// given. No version bump, no event (heartbeats are live only).
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] only.
+    async fn touch(
+        &self,
+        id: AgentId,
+        status: Option<&Value>,
+        now: Timestamp,
+    ) -> Result<(), RepoError>;
+
+    /// The `online` agents last seen before `before` (or never).
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] only.
+    async fn stale_online(&self, before: Timestamp) -> Result<Vec<Agent>, RepoError>;
 }

@@ -4,9 +4,10 @@ use super::Ports;
 use crate::ServiceError;
 use crate::model::{
     Agent, AgentChange, AgentDraft, AgentId, AgentStatus, AgentToken, Cursor, CursorValue, Limit,
-    MetadataFilter, MetadataPatch, Page, Principal, SearchText, SortField, SortKey,
+    MetadataFilter, MetadataPatch, Page, Principal, SearchText, SortField, SortKey, Timestamp,
 };
 use crate::ports::{AgentQuery, Scope, WriteOutcome};
+use serde_json::Value;
 
 /// A page request over the caller's agents (every agent for an admin).
 #[derive(Debug, Clone)]
@@ -205,6 +206,89 @@ impl AgentService {
         // Its connection, if any, holds a token that no longer exists.
         self.ports.notifier.agent_token_rotated(agent.id);
         Ok(agent)
+    }
+
+    /// The agent whose current token is `token` (agent connections).
+    ///
+    /// # Errors
+    /// [`ServiceError::Unauthorized`] for an unknown token.
+    pub async fn authenticate(&self, token: &str) -> Result<Agent, ServiceError> {
+        let hash = AgentToken::from_client(token).hash();
+        self.ports
+            .agents
+            .find_by_token(&hash)
+            .await?
+            .ok_or(ServiceError::Unauthorized)
+    }
+
+    /// The agent connected: `online` with `agent.online`. `None` when it
+    /// was deleted meanwhile.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unexpected`] when storage fails.
+    pub async fn connected(&self, id: AgentId) -> Result<Option<Agent>, ServiceError> {
+        let now = self.ports.clock.now();
+        let agent = self.ports.agents.set_online(id, now).await?;
+        self.ports.notifier.events_written();
+        Ok(agent)
+    }
+
+    /// The connection opened at `connected_at` ended: `offline` with
+    /// `agent.offline`, unless a newer connection took over.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unexpected`] when storage fails.
+    pub async fn disconnected(
+        &self,
+        id: AgentId,
+        connected_at: Option<Timestamp>,
+    ) -> Result<(), ServiceError> {
+        let now = self.ports.clock.now();
+        if self
+            .ports
+            .agents
+            .set_offline(id, connected_at, now)
+            .await?
+            .is_some()
+        {
+            self.ports.notifier.events_written();
+        }
+        Ok(())
+    }
+
+    /// Persists a heartbeat (`last_seen_at`, and `last_status` when given).
+    ///
+    /// # Errors
+    /// [`ServiceError::Unexpected`] when storage fails.
+    pub async fn seen(&self, id: AgentId, status: Option<&Value>) -> Result<(), ServiceError> {
+        let now = self.ports.clock.now();
+        Ok(self.ports.agents.touch(id, status, now).await?)
+    }
+
+    /// Sets `offline` (with `agent.offline`) the agents still `online` but
+    /// not seen for `silence`: their process crashed. Returns how many.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unexpected`] when storage fails.
+    pub async fn sweep_stale(&self, silence: std::time::Duration) -> Result<u64, ServiceError> {
+        let now = self.ports.clock.now();
+        let silence = time::Duration::try_from(silence).unwrap_or(time::Duration::MAX);
+        let mut swept = 0;
+        for agent in self.ports.agents.stale_online(now - silence).await? {
+            if self
+                .ports
+                .agents
+                .set_offline(agent.id, agent.connected_at, now)
+                .await?
+                .is_some()
+            {
+                swept += 1;
+            }
+        }
+        if swept > 0 {
+            self.ports.notifier.events_written();
+        }
+        Ok(swept)
     }
 
     fn written(&self, outcome: WriteOutcome<Agent>) -> Result<Agent, ServiceError> {

@@ -4,6 +4,7 @@ use super::items::compare;
 use super::lock;
 use super::store::MemoryStore;
 use crate::RepoError;
+use crate::model::AgentStatus;
 use crate::model::{
     Agent, AgentChange, AgentId, Attributes, AttributesChange, MetadataPatch, PatchFailure,
     SortField, Timestamp, TokenHash, merge_patch,
@@ -228,5 +229,65 @@ impl AgentRepository for InMemoryAgents {
         let at = Timestamp::now().max(removed.updated_at);
         self.0.append_event(removed.event("agent.deleted"), at);
         Ok(WriteOutcome::Done(removed))
+    }
+
+    async fn set_online(&self, id: AgentId, now: Timestamp) -> Result<Option<Agent>, RepoError> {
+        let mut agents = lock(&self.0.agents);
+        let Some((agent, _)) = agents.get_mut(&id.0) else {
+            return Ok(None);
+        };
+        agent.status = AgentStatus::Online;
+        agent.connected_at = Some(now);
+        agent.last_seen_at = Some(now);
+        let agent = agent.clone();
+        drop(agents);
+        self.0.append_event(agent.event("agent.online"), now);
+        Ok(Some(agent))
+    }
+
+    async fn set_offline(
+        &self,
+        id: AgentId,
+        connected_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Option<Agent>, RepoError> {
+        let mut agents = lock(&self.0.agents);
+        let Some((agent, _)) = agents.get_mut(&id.0).filter(|(a, _)| {
+            a.status == AgentStatus::Online
+                && connected_at.is_none_or(|at| a.connected_at == Some(at))
+        }) else {
+            return Ok(None);
+        };
+        agent.status = AgentStatus::Offline;
+        let agent = agent.clone();
+        drop(agents);
+        self.0.append_event(agent.event("agent.offline"), now);
+        Ok(Some(agent))
+    }
+
+    async fn touch(
+        &self,
+        id: AgentId,
+        status: Option<&Value>,
+        now: Timestamp,
+    ) -> Result<(), RepoError> {
+        if let Some((agent, _)) = lock(&self.0.agents).get_mut(&id.0) {
+            agent.last_seen_at = Some(now);
+            if let Some(status) = status {
+                agent.last_status = Some(status.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn stale_online(&self, before: Timestamp) -> Result<Vec<Agent>, RepoError> {
+        Ok(lock(&self.0.agents)
+            .values()
+            .map(|(agent, _)| agent)
+            .filter(|a| {
+                a.status == AgentStatus::Online && a.last_seen_at.is_none_or(|t| t < before)
+            })
+            .cloned()
+            .collect())
     }
 }

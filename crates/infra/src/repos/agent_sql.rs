@@ -250,6 +250,61 @@ pub(super) fn set_token(backend: DbBackend, id: AgentId, scope: Scope, token: &T
     sql
 }
 
+/// `UPDATE agents SET status = 'online' …` at `now` (no version bump).
+pub(super) fn set_online(backend: DbBackend, id: AgentId, now: Timestamp) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("UPDATE agents SET status = 'online', connected_at = ")
+        .bind(now.unix_micros())
+        .push(", last_seen_at = ")
+        .bind(now.unix_micros());
+    sql.and().push("id = ").bind(id.0);
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// `UPDATE agents SET status = 'offline' …` of an online agent whose
+/// connection is (when given) still the one opened at `connected_at`.
+pub(super) fn set_offline(backend: DbBackend, id: AgentId, connected_at: Option<Timestamp>) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("UPDATE agents SET status = 'offline'");
+    sql.and().push("id = ").bind(id.0);
+    sql.and().push("status = 'online'");
+    if let Some(at) = connected_at {
+        sql.and().push("connected_at = ").bind(at.unix_micros());
+    }
+    sql.push(" RETURNING ").push(COLUMNS);
+    sql
+}
+
+/// A heartbeat: `last_seen_at`, and `last_status` when given.
+pub(super) fn touch(
+    backend: DbBackend,
+    id: AgentId,
+    status: Option<&serde_json::Value>,
+    now: Timestamp,
+) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("UPDATE agents SET last_seen_at = ")
+        .bind(now.unix_micros());
+    if let Some(status) = status {
+        sql.push(", last_status = ").bind_json(status);
+    }
+    sql.and().push("id = ").bind(id.0);
+    sql
+}
+
+/// The online agents last seen before `before` (or never).
+pub(super) fn stale_online(backend: DbBackend, before: Timestamp) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
+    sql.and().push("status = 'online'");
+    sql.and()
+        .push("(last_seen_at IS NULL OR last_seen_at < ")
+        .bind(before.unix_micros())
+        .push(")");
+    sql
+}
+
 /// `DELETE … RETURNING` of the agent when its version is `expected`.
 pub(super) fn delete(backend: DbBackend, id: AgentId, scope: Scope, expected: Option<i64>) -> Sql {
     let mut sql = Sql::new(backend);

@@ -12,6 +12,7 @@ use domain::model::{
 };
 use domain::ports::{AgentQuery, AgentRepository, Scope, WriteOutcome};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
+use serde_json::Value;
 
 /// Appends `kind` of `agent` to the event log inside `txn`.
 async fn append_event(
@@ -282,5 +283,90 @@ impl AgentRepository for SeaAgents {
             context,
         )
         .await
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn set_online(&self, id: AgentId, now: Timestamp) -> Result<Option<Agent>, RepoError> {
+        self.presence(
+            agent_sql::set_online(self.backend(), id, now),
+            "agent.online",
+            now,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn set_offline(
+        &self,
+        id: AgentId,
+        connected_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Option<Agent>, RepoError> {
+        self.presence(
+            agent_sql::set_offline(self.backend(), id, connected_at),
+            "agent.offline",
+            now,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    async fn touch(
+        &self,
+        id: AgentId,
+        status: Option<&Value>,
+        now: Timestamp,
+    ) -> Result<(), RepoError> {
+        self.db
+            .connection()
+            .execute_raw(agent_sql::touch(self.backend(), id, status, now).build())
+            .await
+            .map(drop)
+            .map_err(unexpected("recording a heartbeat"))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn stale_online(&self, before: Timestamp) -> Result<Vec<Agent>, RepoError> {
+        let rows = self
+            .db
+            .connection()
+            .query_all_raw(agent_sql::stale_online(self.backend(), before).build())
+            .await
+            .map_err(unexpected("listing stale agents"))?;
+        Ok(rows
+            .iter()
+            .map(|row| agent_sql::valid_agent(row, self.backend()))
+            .collect::<anyhow::Result<_>>()?)
+    }
+}
+
+impl SeaAgents {
+    /// Runs a presence `UPDATE … RETURNING` and, when it changed a row,
+    /// appends `kind` in the same transaction.
+    async fn presence(
+        &self,
+        statement: super::sql::Sql,
+        kind: &'static str,
+        now: Timestamp,
+    ) -> Result<Option<Agent>, RepoError> {
+        let context = "changing an agent's presence";
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let row = txn
+            .query_one_raw(statement.build())
+            .await
+            .map_err(unexpected(context))?;
+        let Some(row) = row else {
+            txn.rollback().await.map_err(unexpected(context))?;
+            return Ok(None);
+        };
+        let agent = agent_sql::valid_agent(&row, self.backend())?;
+        let at = now.max(agent.updated_at);
+        append_event(&txn, &agent, kind, at)
+            .await
+            .map_err(unexpected(context))?;
+        txn.commit().await.map_err(unexpected(context))?;
+        Ok(Some(agent))
     }
 }

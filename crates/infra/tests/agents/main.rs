@@ -8,5 +8,6 @@ mod support;
 
 mod lists;
 mod metadata;
+mod presence;
 mod sealed;
 mod writes;

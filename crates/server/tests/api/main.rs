@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod agent_ws;
 mod agents;
 mod auth;
 mod browser;

@@ -75,6 +75,14 @@ enum Command {
     CloseAll(CloseSignal),
     Remote(Broadcast),
     Filled(Stream, Vec<Event>, i64),
+    AgentConnect(
+        AgentId,
+        oneshot::Sender<CloseSignal>,
+        oneshot::Sender<ConnId>,
+    ),
+    AgentDisconnect(AgentId, ConnId),
+    AgentHeartbeat(AgentId, UserId, Value),
+    AgentRevoke(AgentId),
 }
 
 /// A cloneable handle on the hub task.
@@ -155,12 +163,34 @@ impl Hub {
         self.send(Command::CloseAll(signal));
     }
 
-    /// The token of `agent` was rotated (or the agent deleted): the seam
-    /// where its live connection (`/ws/agent`), which used the old token,
-    /// is to be closed at once, on every instance. Agent connections are
-    /// not registered with the hub yet, so there is nothing to close.
+    /// The token of `agent` was rotated (or the agent deleted): its live
+    /// connection (`/ws/agent`), which used the old token, is closed at
+    /// once with 1008 `unauthorized`, on every instance.
     pub fn agent_token_rotated(&self, agent: AgentId) {
-        let _ = agent;
+        self.send(Command::AgentRevoke(agent));
+    }
+
+    /// Registers the connection of `agent`; any other connection of that
+    /// agent, on any instance, is closed with 1008 `replaced`.
+    pub async fn agent_connect(
+        &self,
+        agent: AgentId,
+        close: oneshot::Sender<CloseSignal>,
+    ) -> ConnId {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::AgentConnect(agent, close, reply));
+        answer.await.unwrap_or_default()
+    }
+
+    /// Forgets the agent connection `conn` (it closed).
+    pub fn agent_disconnect(&self, agent: AgentId, conn: ConnId) {
+        self.send(Command::AgentDisconnect(agent, conn));
+    }
+
+    /// A live-only `agent.heartbeat` (no seq, not logged) for the members
+    /// of `agents` and `agent:<id>` who may see the agent of `owner`.
+    pub fn agent_heartbeat(&self, agent: AgentId, owner: UserId, data: Value) {
+        self.send(Command::AgentHeartbeat(agent, owner, data));
     }
 
     /// A message that arrived through the bus.

@@ -8,7 +8,7 @@ use crate::realtime::hub::{CloseSignal, Hub};
 use crate::realtime::rooms::Room;
 use crate::realtime::wire::Broadcast;
 use actix_ws::CloseCode;
-use domain::model::{Event, Principal, SessionId, Stream, UserId};
+use domain::model::{AgentId, Event, Principal, SessionId, Stream, UserId};
 use domain::ports::{EventLog, Revoked};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -23,6 +23,10 @@ const SLOW_CONSUMER: CloseSignal = CloseSignal {
 const UNAUTHORIZED: CloseSignal = CloseSignal {
     code: CloseCode::Policy,
     reason: "unauthorized",
+};
+const REPLACED: CloseSignal = CloseSignal {
+    code: CloseCode::Policy,
+    reason: "replaced",
 };
 
 pub(super) struct Conn {
@@ -43,19 +47,26 @@ pub(super) struct State {
     ordering: Ordering,
     /// Where broadcasts go when there is a bus; `None`: apply at once.
     outbox: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// This instance (agent connections are told apart by it).
+    instance: Uuid,
+    /// The agent connections of this instance: one per agent.
+    agents: HashMap<AgentId, (ConnId, oneshot::Sender<CloseSignal>)>,
 }
 
 impl State {
     pub fn new(max_per_user: usize, events: Arc<dyn EventLog>, hub: Hub) -> Self {
+        let instance = Uuid::now_v7();
         Self {
             max_per_user,
             next_id: 0,
             conns: HashMap::new(),
             per_user: HashMap::new(),
             rooms: HashMap::new(),
-            presence: Presence::new(Uuid::now_v7()),
+            presence: Presence::new(instance),
             ordering: Ordering::new(events, hub),
             outbox: None,
+            instance,
+            agents: HashMap::new(),
         }
     }
 
@@ -86,7 +97,34 @@ impl State {
                 for conn in all {
                     self.close(conn, signal);
                 }
+                for (_, (_, close)) in self.agents.drain() {
+                    let _ = close.send(signal);
+                }
             }
+            Command::AgentConnect(agent, close, reply) => {
+                self.next_id += 1;
+                let conn = self.next_id;
+                if let Some((_, old)) = self.agents.insert(agent, (conn, close)) {
+                    let _ = old.send(REPLACED);
+                }
+                let _ = reply.send(conn);
+                self.fan_out(Broadcast::AgentConnected {
+                    agent: agent.0,
+                    instance: self.instance,
+                    conn,
+                });
+            }
+            Command::AgentDisconnect(agent, conn) => {
+                if self.agents.get(&agent).is_some_and(|(c, _)| *c == conn) {
+                    self.agents.remove(&agent);
+                }
+            }
+            Command::AgentHeartbeat(agent, owner, data) => self.fan_out(Broadcast::Heartbeat {
+                agent: agent.0,
+                owner: owner.0,
+                data,
+            }),
+            Command::AgentRevoke(agent) => self.fan_out(Broadcast::AgentRevoke { agent: agent.0 }),
             Command::Remote(message) => self.apply(message),
             Command::Filled(stream, events, upto) => {
                 for event in self.ordering.filled(stream, events, upto) {
@@ -150,6 +188,37 @@ impl State {
                     .collect();
                 for conn in doomed {
                     self.close(conn, UNAUTHORIZED);
+                }
+            }
+            Broadcast::AgentConnected {
+                agent,
+                instance,
+                conn,
+            } => {
+                let agent = AgentId(agent);
+                let current = self.agents.get(&agent).map(|(c, _)| *c);
+                if current.is_some_and(|c| instance != self.instance || c != conn)
+                    && let Some((_, close)) = self.agents.remove(&agent)
+                {
+                    let _ = close.send(REPLACED);
+                }
+            }
+            Broadcast::AgentRevoke { agent } => {
+                if let Some((_, close)) = self.agents.remove(&AgentId(agent)) {
+                    let _ = close.send(UNAUTHORIZED);
+                }
+            }
+            Broadcast::Heartbeat { agent, owner, data } => {
+                let owner = UserId(owner);
+                let visible =
+                    move |c: &Conn| c.principal.is_admin() || c.principal.user_id == owner;
+                for room in [
+                    Stream::Agents.as_str().to_owned(),
+                    Room::resource_room(Stream::Agents, agent),
+                ] {
+                    let frame =
+                        Outbound::Frame(frames::live_event(&room, "agent.heartbeat", &data));
+                    self.broadcast(&room, &frame, visible);
                 }
             }
         }

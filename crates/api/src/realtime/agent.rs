@@ -1,0 +1,294 @@
+//! `GET /ws/agent`: an agent's own connection. Authenticated by the agent
+//! token; while it is open the agent is `online`. Heartbeats update
+//! `last_status` / `last_seen_at` (persisted at most once per
+//! [`PERSIST_EVERY`]) and reach dashboards as live-only `agent.heartbeat`.
+
+use super::Realtime;
+use super::frames;
+use super::hub::{CloseSignal, ConnId};
+use super::session::MAX_FRAME;
+use super::upgrade::{TokenSource, upgrade_token};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use domain::model::{Agent, Attributes, Timestamp};
+use domain::services::AgentService;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// Heartbeats and pongs are written to the database at most this often
+/// per connection; the latest status is kept in memory meanwhile.
+pub const PERSIST_EVERY: Duration = Duration::from_secs(5);
+
+/// A frame from an agent.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum AgentFrame {
+    /// The agent's current status (a JSON object).
+    Heartbeat {
+        /// The status.
+        status: Value,
+    },
+    /// Ask for a `pong` carrying the same id.
+    Ping {
+        /// Echoed back.
+        #[serde(default)]
+        id: Value,
+    },
+}
+
+/// Upgrades to a WebSocket for an agent with a valid agent token (not a
+/// user token). No valid token → 401.
+///
+/// # Errors
+/// 401 `unauthorized`, 400 for a request that is no WebSocket handshake.
+#[utoipa::path(get, path = "/ws/agent", tag = "realtime",
+    description = "An agent's connection (JSON text frames: heartbeat/ping from the agent; pong/error from the server). Authenticate with the agent token: `Authorization: Bearer`, `?access_token=` or the subprotocols `bearer, <token>` (answered with `Sec-WebSocket-Protocol: bearer`). While connected the agent is `online`; a second connection of the same agent replaces the first (close 1008 `replaced`); rotating the token closes it (1008 `unauthorized`). See docs/realtime.md.",
+    security(("bearer" = [])),
+    params(("access_token" = Option<String>, Query, description = "The agent token, for clients that cannot set headers")),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket handshake", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid agent token", body = crate::problem::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn ws_agent(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    realtime: web::Data<Realtime>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, source) =
+        upgrade_token(&req).ok_or_else(|| ApiError::unauthorized("an agent token is required"))?;
+    let agent = state.agents.authenticate(&token).await?;
+    let protocols: &[&str] = match source {
+        TokenSource::Subprotocol => &["bearer"],
+        TokenSource::Header | TokenSource::Query => &[],
+    };
+    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, protocols)
+        .map_err(|error| ApiError::bad_request(format!("not a WebSocket handshake: {error}")))?;
+    let (close, close_rx) = oneshot::channel();
+    let conn = realtime.hub.agent_connect(agent.id, close).await;
+    let online = match state.agents.connected(agent.id).await {
+        Ok(Some(online)) => online,
+        Ok(None) => {
+            realtime.hub.agent_disconnect(agent.id, conn);
+            return Err(ApiError::unauthorized("the agent no longer exists"));
+        }
+        Err(error) => {
+            realtime.hub.agent_disconnect(agent.id, conn);
+            return Err(error.into());
+        }
+    };
+    let connection = AgentConnection {
+        agent: online,
+        conn,
+        realtime: realtime.get_ref().clone(),
+        agents: state.agents.clone(),
+        close: close_rx,
+    };
+    actix_web::rt::spawn(run(connection, session, stream));
+    Ok(response)
+}
+
+/// Everything one agent connection needs.
+struct AgentConnection {
+    agent: Agent,
+    conn: ConnId,
+    realtime: Realtime,
+    agents: AgentService,
+    close: oneshot::Receiver<CloseSignal>,
+}
+
+/// What is seen but not yet persisted.
+struct Pending {
+    /// Something to write (a heartbeat or a pong).
+    dirty: bool,
+    /// The latest status not yet written.
+    status: Option<Value>,
+    /// When the last write happened.
+    persisted: Option<Instant>,
+}
+
+impl Pending {
+    /// Whether a write is allowed now.
+    fn may_persist(&self) -> bool {
+        self.persisted
+            .is_none_or(|at| at.elapsed() >= PERSIST_EVERY)
+    }
+}
+
+async fn run(
+    mut conn: AgentConnection,
+    mut session: actix_ws::Session,
+    stream: actix_ws::MessageStream,
+) {
+    let config = conn.realtime.config;
+    let mut stream = stream
+        .max_frame_size(MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME);
+    let mut heartbeat = tokio::time::interval(config.ping);
+    heartbeat.tick().await;
+    let mut last_heard = Instant::now();
+    let mut pending = Pending {
+        dirty: false,
+        status: None,
+        persisted: None,
+    };
+    let flush = tokio::time::sleep(PERSIST_EVERY);
+    tokio::pin!(flush);
+    let mut armed = false;
+    let ending: Option<CloseReason> = loop {
+        tokio::select! {
+            biased;
+            signal = &mut conn.close => {
+                break signal.ok().map(|s| CloseReason { code: s.code, description: Some(s.reason.to_owned()) });
+            }
+            message = stream.recv() => {
+                let step = match message {
+                    None => Err(None),
+                    Some(Err(ProtocolError::Overflow)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
+                    Some(Err(_)) => Err(Some(reason(CloseCode::Protocol, "protocol error"))),
+                    Some(Ok(message)) => {
+                        last_heard = Instant::now();
+                        on_message(&conn, &mut session, &mut pending, message).await
+                    }
+                };
+                if let Err(ending) = step {
+                    break ending;
+                }
+                if pending.dirty {
+                    if pending.may_persist() {
+                        persist(&conn, &mut pending).await;
+                    } else if !armed {
+                        let at = pending.persisted.map_or_else(Instant::now, |p| p + PERSIST_EVERY);
+                        flush.as_mut().reset(at.into());
+                        armed = true;
+                    }
+                }
+            }
+            () = &mut flush, if armed => {
+                armed = false;
+                if pending.dirty {
+                    persist(&conn, &mut pending).await;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > config.idle_timeout {
+                    break Some(reason(CloseCode::Normal, "idle_timeout"));
+                }
+                if session.ping(b"").await.is_err() {
+                    break None;
+                }
+            }
+        }
+    };
+    conn.realtime.hub.agent_disconnect(conn.agent.id, conn.conn);
+    if pending.dirty {
+        persist(&conn, &mut pending).await;
+    }
+    if let Err(error) = conn
+        .agents
+        .disconnected(conn.agent.id, conn.agent.connected_at)
+        .await
+    {
+        tracing::warn!(%error, agent_id = %conn.agent.id, "could not mark an agent offline");
+    }
+    let _ = session.close(ending).await;
+}
+
+fn reason(code: CloseCode, text: &str) -> CloseReason {
+    CloseReason {
+        code,
+        description: Some(text.to_owned()),
+    }
+}
+
+/// Writes what is pending (`last_seen_at`, and the latest status).
+async fn persist(conn: &AgentConnection, pending: &mut Pending) {
+    let status = pending.status.take();
+    pending.dirty = false;
+    pending.persisted = Some(Instant::now());
+    if let Err(error) = conn.agents.seen(conn.agent.id, status.as_ref()).await {
+        tracing::warn!(%error, agent_id = %conn.agent.id, "could not record a heartbeat");
+    }
+}
+
+/// Handles one agent message; `Err` ends the connection with that close.
+async fn on_message(
+    conn: &AgentConnection,
+    session: &mut actix_ws::Session,
+    pending: &mut Pending,
+    message: AggregatedMessage,
+) -> Result<(), Option<CloseReason>> {
+    let sent = match message {
+        AggregatedMessage::Text(text) => on_text(conn, session, pending, &text).await,
+        AggregatedMessage::Binary(_) => {
+            session
+                .text(frames::error(
+                    "bad_request",
+                    "frames are JSON text",
+                    "frame",
+                ))
+                .await
+        }
+        AggregatedMessage::Ping(bytes) => session.pong(&bytes).await,
+        AggregatedMessage::Pong(_) => {
+            pending.dirty = true;
+            Ok(())
+        }
+        AggregatedMessage::Close(reason) => return Err(reason),
+    };
+    sent.map_err(|_| None)
+}
+
+async fn on_text(
+    conn: &AgentConnection,
+    session: &mut actix_ws::Session,
+    pending: &mut Pending,
+    text: &str,
+) -> Result<(), actix_ws::Closed> {
+    let frame = match serde_json::from_str::<AgentFrame>(text) {
+        Ok(frame) => frame,
+        Err(_) => {
+            let reference = serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_else(|| "frame".to_owned());
+            return session
+                .text(frames::error("bad_request", "malformed frame", &reference))
+                .await;
+        }
+    };
+    match frame {
+        AgentFrame::Ping { id } => session.text(frames::pong(&id)).await,
+        AgentFrame::Heartbeat { status } => {
+            let status = match Attributes::parse(status, "status") {
+                Ok(status) => status.to_value(),
+                Err(error) => {
+                    return session
+                        .text(frames::error(
+                            "bad_request",
+                            &format!("status {}", error.message),
+                            "heartbeat",
+                        ))
+                        .await;
+                }
+            };
+            let data = json!({
+                "agent_id": conn.agent.id.0,
+                "status": status,
+                "last_seen_at": Timestamp::now().to_string(),
+            });
+            conn.realtime
+                .hub
+                .agent_heartbeat(conn.agent.id, conn.agent.owner_id, data);
+            pending.status = Some(status);
+            pending.dirty = true;
+            Ok(())
+        }
+    }
+}
