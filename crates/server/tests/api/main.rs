@@ -18,5 +18,6 @@ mod health;
 mod items;
 mod realtime;
 mod sessions;
+mod shutdown;
 mod users;
 mod ws;
