@@ -41,16 +41,31 @@ pub struct Janitor {
 }
 
 impl Janitor {
-    /// Runs forever, every [`INTERVAL`], the first round at start-up.
-    /// Failures are logged and retried next round. Deleting (and marking
-    /// stale agents offline) is idempotent, so several instances running it
-    /// at once is harmless.
+    /// Runs forever: the cleaning every [`INTERVAL`], and the stale-agent
+    /// check every half `agent_silence` (so a crashed instance's agents
+    /// turn offline within about 1.5 × `agent_silence`); both first at
+    /// start-up. Failures are logged and retried next round. Deleting and
+    /// marking stale agents offline are idempotent, so several instances
+    /// running them at once is harmless.
     pub async fn run(self) {
-        let mut ticker = tokio::time::interval(INTERVAL);
+        let mut cleaning = tokio::time::interval(INTERVAL);
+        let mut presence =
+            tokio::time::interval((self.agent_silence / 2).max(Duration::from_secs(1)));
         loop {
-            ticker.tick().await;
-            self.sweep().await;
+            tokio::select! {
+                _ = cleaning.tick() => self.sweep().await,
+                _ = presence.tick() => self.sweep_agents().await,
+            }
         }
+    }
+
+    /// Sets agents `offline` whose connection went silent without a close
+    /// (their instance crashed).
+    pub async fn sweep_agents(&self) {
+        report(
+            "stale online agents",
+            self.agents.sweep_stale(self.agent_silence).await,
+        );
     }
 
     /// One round of cleaning.
@@ -67,10 +82,6 @@ impl Janitor {
                 .await;
             report("events", pruned);
         }
-        report(
-            "stale online agents",
-            self.agents.sweep_stale(self.agent_silence).await,
-        );
     }
 }
 
