@@ -16,6 +16,7 @@ mod contract;
 mod errors;
 mod health;
 mod items;
+mod logs;
 mod realtime;
 mod sessions;
 mod shutdown;
