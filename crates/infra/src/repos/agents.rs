@@ -14,19 +14,6 @@ use domain::ports::{AgentQuery, AgentRepository, Scope, WriteOutcome};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
 use serde_json::Value;
 
-/// Appends `kind` of `agent` to the event log inside `txn`.
-async fn append_event(
-    txn: &DatabaseTransaction,
-    agent: &Agent,
-    kind: &'static str,
-    at: Timestamp,
-) -> Result<(), sea_orm::DbErr> {
-    let backend = txn.get_database_backend();
-    txn.execute_raw(event_sql::insert(backend, &agent.event(kind), at).build())
-        .await
-        .map(drop)
-}
-
 /// Agents in the `agents` table.
 #[derive(Debug, Clone)]
 pub struct SeaAgents {
@@ -60,7 +47,7 @@ impl SeaAgents {
             Some(row) => match agent_sql::agent(&row, backend)? {
                 Row::Agent(agent) => {
                     let at = at.unwrap_or_else(|| Timestamp::now().max(agent.updated_at));
-                    append_event(&txn, &agent, kind, at)
+                    event_sql::append(&txn, &agent.event(kind), at)
                         .await
                         .map_err(unexpected(context))?;
                     txn.commit().await.map_err(unexpected(context))?;
@@ -110,7 +97,7 @@ impl AgentRepository for SeaAgents {
         txn.execute_raw(agent_sql::insert(self.backend(), agent, token).build())
             .await
             .map_err(conflict_or_unexpected(context))?;
-        append_event(&txn, agent, "agent.created", agent.created_at)
+        event_sql::append(&txn, &agent.event("agent.created"), agent.created_at)
             .await
             .map_err(unexpected(context))?;
         txn.commit().await.map_err(unexpected(context))
@@ -363,7 +350,7 @@ impl SeaAgents {
         };
         let agent = agent_sql::valid_agent(&row, self.backend())?;
         let at = now.max(agent.updated_at);
-        append_event(&txn, &agent, kind, at)
+        event_sql::append(&txn, &agent.event(kind), at)
             .await
             .map_err(unexpected(context))?;
         txn.commit().await.map_err(unexpected(context))?;

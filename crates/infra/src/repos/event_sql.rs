@@ -6,7 +6,7 @@ use super::sql::{Sql, json_column};
 use anyhow::{Context, anyhow};
 use domain::model::{Event, NewEvent, Stream, Timestamp, UserId};
 use domain::ports::EventFilter;
-use sea_orm::{DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
 use uuid::Uuid;
 
 /// The columns every read returns, in [`event`]'s order.
@@ -15,6 +15,19 @@ const COLUMNS: &str = "id, seq, stream, kind, resource_id, owner_id, data, creat
 /// `GREATEST(a, b)` is spelled `max(a, b)` on SQLite.
 fn greatest(sql: &Sql) -> &'static str {
     if sql.is_postgres() { "GREATEST" } else { "max" }
+}
+
+/// Appends `event` (written at `at`) to the log inside `txn`, the
+/// transaction of the change it announces.
+pub(super) async fn append(
+    txn: &DatabaseTransaction,
+    event: &NewEvent,
+    at: Timestamp,
+) -> Result<(), sea_orm::DbErr> {
+    let backend = txn.get_database_backend();
+    txn.execute_raw(insert(backend, event, at).build())
+        .await
+        .map(drop)
 }
 
 /// `INSERT INTO events …` of `event`, written at `at`, still without a seq.

@@ -37,19 +37,6 @@ impl Announce {
     }
 }
 
-/// Appends `kind` of `item` to the event log inside `txn`.
-async fn append_event(
-    txn: &DatabaseTransaction,
-    item: &Item,
-    kind: &'static str,
-    at: Timestamp,
-) -> Result<(), sea_orm::DbErr> {
-    let backend = txn.get_database_backend();
-    txn.execute_raw(event_sql::insert(backend, &item.event(kind), at).build())
-        .await
-        .map(drop)
-}
-
 /// Items in the `items` table.
 #[derive(Debug, Clone)]
 pub struct SeaItems {
@@ -81,7 +68,7 @@ impl SeaItems {
         let outcome = match row {
             Some(row) => match item_sql::item(&row, backend)? {
                 Row::Item(item) => {
-                    append_event(&txn, &item, announce.kind(), announce.at(&item))
+                    event_sql::append(&txn, &item.event(announce.kind()), announce.at(&item))
                         .await
                         .map_err(unexpected(context))?;
                     txn.commit().await.map_err(unexpected(context))?;
@@ -119,7 +106,7 @@ impl ItemRepository for SeaItems {
         txn.execute_raw(item_sql::insert(self.backend(), item).build())
             .await
             .map_err(unexpected(context))?;
-        append_event(&txn, item, "item.created", item.created_at)
+        event_sql::append(&txn, &item.event("item.created"), item.created_at)
             .await
             .map_err(unexpected(context))?;
         txn.commit().await.map_err(unexpected(context))
