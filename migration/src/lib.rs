@@ -12,6 +12,7 @@ mod m20261126_000001_users_and_sessions;
 mod m20261126_000002_items_and_idempotency;
 mod m20261126_000003_events;
 mod m20261126_000004_agents;
+mod m20261126_000005_oauth;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_items_and_idempotency::Migration),
             Box::new(m20261126_000003_events::Migration),
             Box::new(m20261126_000004_agents::Migration),
+            Box::new(m20261126_000005_oauth::Migration),
         ]
     }
 }

@@ -22,4 +22,7 @@ pub use db::Db;
 pub use error::InfraError;
 pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
-pub use repos::{SeaAgents, SeaEventLog, SeaIdempotency, SeaItems, SeaSessions, SeaUsers};
+pub use repos::{
+    SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
+    SeaUsers,
+};

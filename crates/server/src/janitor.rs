@@ -1,9 +1,9 @@
 //! Housekeeping: prunes dead sessions, expired idempotency records and
-//! events past retention, and sets `offline` the agents left `online` by a
+//! OAuth states, and events past retention, and sets `offline` the agents left `online` by a
 //! crashed process.
 
 use domain::model::Stream;
-use domain::ports::{Clock, EventLog, SessionRepository};
+use domain::ports::{Clock, EventLog, PendingLoginStore, SessionRepository};
 use domain::services::{AgentService, IdempotencyService};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +26,8 @@ pub struct Janitor {
     pub sessions: Arc<dyn SessionRepository>,
     /// Idempotency records.
     pub idempotency: IdempotencyService,
+    /// Pending OAuth authorization requests.
+    pub pending_logins: Arc<dyn PendingLoginStore>,
     /// The event log.
     pub events: Arc<dyn EventLog>,
     /// Time.
@@ -73,6 +75,7 @@ impl Janitor {
         let now = self.clock.now();
         report("dead sessions", self.sessions.prune(now - KEEP_DEAD).await);
         report("idempotency records", self.idempotency.prune().await);
+        report("expired OAuth states", self.pending_logins.prune(now).await);
         let retention =
             time::Duration::try_from(self.event_retention).unwrap_or(time::Duration::MAX);
         for stream in [Stream::Items, Stream::Agents] {

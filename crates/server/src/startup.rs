@@ -111,6 +111,7 @@ impl Application {
                 janitor::Janitor {
                     sessions: services.ports.sessions.clone(),
                     idempotency: services.idempotency,
+                    pending_logins: services.ports.pending_logins.clone(),
                     events: services.ports.events.clone(),
                     clock: services.ports.clock.clone(),
                     event_retention: settings.event_retention,

@@ -8,8 +8,8 @@ use domain::services::{
     AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
 };
 use infra::{
-    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaAgents, SeaEventLog, SeaIdempotency, SeaItems,
-    SeaSessions, SeaUsers,
+    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaAgents, SeaEventLog, SeaIdempotency,
+    SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions, SeaUsers,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -60,6 +60,8 @@ pub fn services(
         items: Arc::new(SeaItems::new(db.clone())),
         agents: Arc::new(SeaAgents::new(db.clone())),
         idempotency: Arc::new(SeaIdempotency::new(db.clone())),
+        identities: Arc::new(SeaIdentities::new(db.clone())),
+        pending_logins: Arc::new(SeaPendingLogins::new(db.clone())),
         events,
         notifier,
         hasher: Arc::new(Argon2Hasher::new()?),

@@ -8,6 +8,7 @@ mod ids;
 mod item;
 mod metadata_patch;
 mod name;
+mod oauth;
 mod page;
 mod sealed;
 mod session;
@@ -26,6 +27,7 @@ pub use item::{
 };
 pub use metadata_patch::{MetadataPatch, PatchFailure};
 pub use name::Name;
+pub use oauth::{ExternalIdentity, FlowSecret, LinkedIdentity, PendingLogin, ProviderName};
 pub use page::{Cursor, CursorError, CursorValue, Limit, Page, SortField, SortKey};
 pub use session::{
     AccessGrant, RefreshRecord, RefreshState, RefreshToken, SecretKey, Session, SessionState,

@@ -10,6 +10,7 @@ mod hasher;
 mod idempotency;
 mod items;
 mod notifier;
+mod oauth;
 mod sessions;
 mod tokens;
 mod users;
@@ -24,6 +25,10 @@ pub use idempotency::{
 };
 pub use items::{ItemQuery, ItemRepository, Scope, WriteOutcome};
 pub use notifier::{NoNotifier, Notifier, Revoked};
+pub use oauth::{
+    AuthorizationRequest, CodeExchange, IdentityProviders, IdentityRepository, PendingLoginStore,
+    ProviderError,
+};
 pub use sessions::SessionRepository;
 pub use tokens::{TokenError, TokenIssuer};
 pub use users::{UserQuery, UserRepository, UserUpdate};

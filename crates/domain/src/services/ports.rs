@@ -1,8 +1,8 @@
 //! The set of ports the services are built from.
 
 use crate::ports::{
-    AgentRepository, Clock, EventLog, IdempotencyStore, ItemRepository, Notifier, PasswordHasher,
-    SessionRepository, TokenIssuer, UserRepository,
+    AgentRepository, Clock, EventLog, IdempotencyStore, IdentityRepository, ItemRepository,
+    Notifier, PasswordHasher, PendingLoginStore, SessionRepository, TokenIssuer, UserRepository,
 };
 use std::sync::Arc;
 
@@ -19,6 +19,10 @@ pub struct Ports {
     pub agents: Arc<dyn AgentRepository>,
     /// Idempotency records.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Provider accounts linked to users.
+    pub identities: Arc<dyn IdentityRepository>,
+    /// Pending OAuth authorization requests.
+    pub pending_logins: Arc<dyn PendingLoginStore>,
     /// The event log (reads; writes go with each change).
     pub events: Arc<dyn EventLog>,
     /// Signals to live connections.

@@ -7,6 +7,7 @@ mod events;
 mod hasher;
 mod idempotency;
 mod items;
+mod oauth;
 mod sessions;
 mod store;
 mod tokens;
@@ -18,6 +19,7 @@ pub use events::{InMemoryEvents, RecordingNotifier};
 pub use hasher::FakeHasher;
 pub use idempotency::InMemoryIdempotency;
 pub use items::InMemoryItems;
+pub use oauth::{InMemoryIdentities, InMemoryPendingLogins};
 pub use sessions::InMemorySessions;
 pub use store::MemoryStore;
 pub use tokens::FakeTokens;
@@ -66,6 +68,8 @@ impl TestDomain {
             items: Arc::new(InMemoryItems::new(store.clone())),
             agents: Arc::new(InMemoryAgents::new(store.clone())),
             idempotency: Arc::new(InMemoryIdempotency::new(store.clone())),
+            identities: Arc::new(InMemoryIdentities::new(store.clone())),
+            pending_logins: Arc::new(InMemoryPendingLogins::new(store.clone())),
             events: Arc::new(InMemoryEvents::new(store)),
             notifier: notifier.clone(),
             hasher: Arc::new(FakeHasher::default()),

@@ -2,8 +2,8 @@
 //! so both adapters see one store, like two tables of one database).
 
 use crate::model::{
-    Agent, ClientInfo, Event, Item, NewEvent, PasswordHash, RefreshRecord, SessionState, Timestamp,
-    TokenHash, User,
+    Agent, ClientInfo, Event, Item, LinkedIdentity, NewEvent, PasswordHash, PendingLogin,
+    RefreshRecord, SessionState, Timestamp, TokenHash, User,
 };
 use crate::ports::StoredResponse;
 use std::collections::HashMap;
@@ -33,8 +33,9 @@ pub(super) struct IdempotencyRow {
     pub response: Option<StoredResponse>,
 }
 
-/// Every table, each behind one lock taken in this order: users, sessions,
-/// refresh tokens, items, agents, idempotency.
+/// Every table, each behind one lock taken in this order: users,
+/// identities, sessions, refresh tokens, items, agents, idempotency,
+/// pending logins.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     pub(super) users: Mutex<HashMap<Uuid, UserRow>>,
@@ -44,6 +45,8 @@ pub struct MemoryStore {
     pub(super) agents: Mutex<HashMap<Uuid, (Agent, TokenHash)>>,
     pub(super) idempotency: Mutex<HashMap<(Uuid, &'static str, String), IdempotencyRow>>,
     pub(super) events: Mutex<EventRows>,
+    pub(super) identities: Mutex<HashMap<(String, String), LinkedIdentity>>,
+    pub(super) pending_logins: Mutex<HashMap<Vec<u8>, PendingLogin>>,
 }
 
 /// The event log: unsequenced events waiting, sequenced ones kept.

@@ -83,6 +83,7 @@ impl UserRepository for InMemoryUsers {
 
     async fn delete(&self, id: UserId) -> Result<bool, RepoError> {
         let removed = lock(&self.0.users).remove(&id.0).is_some();
+        lock(&self.0.identities).retain(|_, link| link.user_id != id);
         let mut sessions = lock(&self.0.sessions);
         let gone: Vec<_> = sessions
             .iter()

@@ -9,6 +9,7 @@ mod events;
 mod idempotency;
 mod item_sql;
 mod items;
+mod oauth;
 mod queries;
 mod sessions;
 mod sql;
@@ -18,6 +19,7 @@ pub use agents::SeaAgents;
 pub use events::SeaEventLog;
 pub use idempotency::SeaIdempotency;
 pub use items::SeaItems;
+pub use oauth::{SeaIdentities, SeaPendingLogins};
 pub use sessions::SeaSessions;
 pub use users::SeaUsers;
 

@@ -9,8 +9,8 @@ use domain::ports::{
 };
 use domain::services::{IdempotencyService, Ports};
 use domain::testing::{
-    FakeHasher, FakeTokens, InMemoryEvents, InMemoryItems, InMemorySessions, InMemoryUsers,
-    ManualClock, MemoryStore,
+    FakeHasher, FakeTokens, InMemoryEvents, InMemoryIdentities, InMemoryItems,
+    InMemoryPendingLogins, InMemorySessions, InMemoryUsers, ManualClock, MemoryStore,
 };
 use infra::{Db, SeaAgents, SeaIdempotency, migrate};
 use sea_orm::{ConnectionTrait, Statement};
@@ -30,6 +30,8 @@ fn service(db: &Db) -> IdempotencyService {
         items: Arc::new(InMemoryItems::new(store.clone())),
         agents: Arc::new(SeaAgents::new(db.clone())),
         idempotency: Arc::new(SeaIdempotency::new(db.clone())),
+        identities: Arc::new(InMemoryIdentities::new(store.clone())),
+        pending_logins: Arc::new(InMemoryPendingLogins::new(store.clone())),
         events: Arc::new(InMemoryEvents::new(store)),
         notifier: Arc::new(NoNotifier),
         hasher: Arc::new(FakeHasher::default()),
@@ -92,7 +94,8 @@ async fn agents_migration_goes_down_and_up(db: Db) {
     let ada = user(&db, "ada@example.com").await;
     let agents = SeaAgents::new(db.clone());
     store(&agents, &agent(ada, "before", json!({}), base_time())).await;
-    migrate::down(&db, 1).await.unwrap();
+    // Down past the OAuth migration to the agents one.
+    migrate::down(&db, 2).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     assert_eq!(
         status
@@ -100,7 +103,7 @@ async fn agents_migration_goes_down_and_up(db: Db) {
             .filter(|m| !m.applied)
             .map(|m| m.name.as_str())
             .collect::<Vec<_>>(),
-        ["m20261126_000004_agents"]
+        ["m20261126_000004_agents", "m20261126_000005_oauth"]
     );
     let token = AgentToken::generate();
     assert!(

@@ -17,8 +17,8 @@ async fn items_migration_goes_down_and_up(db: Db) {
         .await
         .unwrap();
 
-    // Down past the agents and events migrations to the items one.
-    migrate::down(&db, 3).await.unwrap();
+    // Down past the OAuth, agents and events migrations to the items one.
+    migrate::down(&db, 4).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     let applied: Vec<_> = status
         .iter()
@@ -30,7 +30,8 @@ async fn items_migration_goes_down_and_up(db: Db) {
             ("m20261126_000001_users_and_sessions", true),
             ("m20261126_000002_items_and_idempotency", false),
             ("m20261126_000003_events", false),
-            ("m20261126_000004_agents", false)
+            ("m20261126_000004_agents", false),
+            ("m20261126_000005_oauth", false),
         ]
     );
     assert!(

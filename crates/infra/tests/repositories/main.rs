@@ -7,5 +7,6 @@
 mod support;
 
 mod migrations;
+mod oauth;
 mod sessions;
 mod users;

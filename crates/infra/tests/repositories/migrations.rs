@@ -15,6 +15,7 @@ async fn down_then_up_again(db: Db) {
         "m20261126_000002_items_and_idempotency",
         "m20261126_000003_events",
         "m20261126_000004_agents",
+        "m20261126_000005_oauth",
     ]
     .map(|name| MigrationState {
         name: name.into(),
