@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use domain::services::OAuthError;
 use domain::{FieldError, ServiceError};
 use std::fmt;
 
@@ -149,6 +150,29 @@ impl From<ServiceError> for ApiError {
             ),
             ServiceError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", why),
             ServiceError::Unexpected(cause) => Self::internal(&cause),
+        }
+    }
+}
+
+impl From<OAuthError> for ApiError {
+    fn from(err: OAuthError) -> Self {
+        match err {
+            OAuthError::UnknownProvider => Self::not_found(err.to_string()),
+            OAuthError::InvalidState
+            | OAuthError::Rejected(_)
+            | OAuthError::NoEmail
+            | OAuthError::InvalidEmail => Self::bad_request(err.to_string()),
+            OAuthError::EmailTaken => Self::new(StatusCode::CONFLICT, "conflict", err.to_string()),
+            OAuthError::Disabled => Self::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
+            OAuthError::ProviderUnavailable(cause) => {
+                tracing::warn!(cause = format!("{cause:#}"), "an OAuth provider failed");
+                Self::new(
+                    StatusCode::BAD_GATEWAY,
+                    "bad_gateway",
+                    "the identity provider is unavailable; try again later",
+                )
+            }
+            OAuthError::Unexpected(cause) => Self::internal(&cause),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::problem::{Problem, ProblemField};
 use crate::routes::agent_bodies::{
     AgentBody, AgentCreatedBody, AgentPage, AgentPatchRequest, AgentRequest, AgentTokenBody,
 };
-use crate::routes::{agents, auth, health, items, users};
+use crate::routes::{agents, auth, health, items, oauth, users};
 use utoipa::Modify;
 use utoipa::openapi::security::{
     Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
@@ -17,7 +17,7 @@ use utoipa::openapi::security::{
     info(title = "backend-api", description = "REST and WebSocket backend for web, mobile and agent clients. Every 4xx/5xx body is an RFC 9457 problem document (`application/problem+json`) with a stable `code`."),
     paths(
         auth::register, auth::login, auth::token, auth::refresh, auth::logout,
-        auth::sessions, auth::revoke_session,
+        auth::sessions, auth::revoke_session, oauth::authorize, oauth::callback,
         users::me, users::update_me, users::delete_me, users::list,
         users::admin_update, users::admin_revoke_sessions,
         items::create, items::list, items::get, items::patch, items::put, items::delete,

@@ -3,7 +3,9 @@
 use crate::metrics::MetricsSource;
 use crate::rate_limit::RateLimits;
 use async_trait::async_trait;
-use domain::services::{AgentService, AuthService, IdempotencyService, ItemService, UserService};
+use domain::services::{
+    AgentService, AuthService, IdempotencyService, ItemService, OAuthService, UserService,
+};
 use ipnet::IpNet;
 use std::sync::Arc;
 
@@ -33,6 +35,8 @@ pub struct AppState {
     pub agents: AgentService,
     /// Idempotency keys for creates.
     pub idempotency: IdempotencyService,
+    /// Sign-in through OAuth / OpenID Connect providers.
+    pub oauth: OAuthService,
     /// What `/health/ready` checks.
     pub dependencies: Vec<Arc<dyn DependencyCheck>>,
     /// Rate limits; `None` when `RATE_LIMIT_ENABLED=false`.
@@ -55,6 +59,9 @@ pub struct ApiConfig {
     pub production: bool,
     /// Lifetime of the browser-mode refresh cookie (the refresh token's).
     pub refresh_cookie_ttl: std::time::Duration,
+    /// `OAUTH_SUCCESS_REDIRECT` (without a fragment): where an OAuth
+    /// callback sends the browser with the tokens in the fragment.
+    pub oauth_success_redirect: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -65,6 +72,7 @@ impl Default for ApiConfig {
             cors_origins: Vec::new(),
             production: false,
             refresh_cookie_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
+            oauth_success_redirect: None,
         }
     }
 }

@@ -44,4 +44,7 @@ pub enum InfraError {
     /// the text says why.
     #[error("message bus set-up failed: {0}")]
     Bus(String),
+    /// An OAuth provider's configuration is unusable; the text says which.
+    #[error("OAuth provider set-up failed: {0}")]
+    OAuth(String),
 }

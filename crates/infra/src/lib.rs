@@ -13,6 +13,7 @@ mod error;
 mod hasher;
 mod jwt;
 pub mod migrate;
+mod oauth;
 mod repos;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -22,6 +23,7 @@ pub use db::Db;
 pub use error::InfraError;
 pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
+pub use oauth::{OAuthProviders, ProviderConfig, ProviderEndpoints};
 pub use repos::{
     SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
     SeaUsers,

@@ -85,6 +85,7 @@ impl Application {
             items: services.items,
             agents: services.agents.clone(),
             idempotency: services.idempotency.clone(),
+            oauth: services.oauth,
             dependencies,
             rate_limits: rate_limits.clone(),
             metrics: Some(Arc::new(telemetry::Metrics::new(db.clone()))),
@@ -95,6 +96,11 @@ impl Application {
             cors_origins: settings.cors_origins.clone(),
             production: settings.env == AppEnv::Production,
             refresh_cookie_ttl: settings.refresh_ttl,
+            oauth_success_redirect: settings.oauth_success_redirect.as_ref().map(|url| {
+                let mut url = url.clone();
+                url.set_fragment(None);
+                url.to_string()
+            }),
         };
         let app_realtime = realtime.clone();
         let server = actix_web::HttpServer::new(move || {

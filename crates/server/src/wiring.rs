@@ -1,15 +1,17 @@
 //! The composition root: adapters into ports, ports into services.
 
-use crate::config::{JwtKey, Settings};
+use crate::config::{JwtKey, OAuthProvider, Settings};
 use anyhow::Context;
-use domain::model::SecretKey;
+use domain::model::{ProviderName, SecretKey};
 use domain::ports::{EventLog, Notifier, SystemClock};
 use domain::services::{
-    AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
+    AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, OAuthService, Ports,
+    UserService,
 };
 use infra::{
-    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, SeaAgents, SeaEventLog, SeaIdempotency,
-    SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions, SeaUsers,
+    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, OAuthProviders, ProviderConfig, ProviderEndpoints,
+    SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
+    SeaUsers,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -26,6 +28,8 @@ pub struct Services {
     pub agents: AgentService,
     /// Idempotency keys.
     pub idempotency: IdempotencyService,
+    /// Sign-in through OAuth / OpenID Connect providers.
+    pub oauth: OAuthService,
     /// The ports, for background jobs.
     pub ports: Ports,
 }
@@ -76,14 +80,46 @@ pub fn services(
         refresh_ttl: to_time(settings.refresh_ttl),
         reuse_grace: to_time(settings.refresh_reuse_grace),
     };
+    let auth = AuthService::new(ports.clone(), secret.clone(), auth_settings);
+    let providers = oauth_providers(&settings.oauth_providers)?;
     Ok(Services {
-        auth: AuthService::new(ports.clone(), secret.clone(), auth_settings),
+        oauth: OAuthService::new(ports.clone(), auth.clone(), Arc::new(providers)),
+        auth,
         users: UserService::new(ports.clone()),
         items: ItemService::new(ports.clone()),
         agents: AgentService::new(ports.clone()),
         idempotency: IdempotencyService::new(ports.clone(), secret),
         ports,
     })
+}
+
+/// The OAuth providers of `OAUTH_PROVIDERS`, ready to use (discovery
+/// waits for the first sign-in).
+fn oauth_providers(configured: &[OAuthProvider]) -> anyhow::Result<OAuthProviders> {
+    let mut configs = Vec::new();
+    for provider in configured {
+        let endpoints = match (&provider.issuer, &provider.endpoints) {
+            (Some(issuer), _) => ProviderEndpoints::Discovery {
+                issuer: issuer.to_string(),
+            },
+            (None, Some((auth, token, userinfo))) => ProviderEndpoints::Explicit {
+                auth_url: auth.to_string(),
+                token_url: token.to_string(),
+                userinfo_url: userinfo.to_string(),
+            },
+            (None, None) => anyhow::bail!("OAuth provider {} has no endpoints", provider.name),
+        };
+        configs.push(ProviderConfig {
+            name: ProviderName::parse(&provider.name)
+                .map_err(|e| anyhow::anyhow!("OAuth provider {:?}: {e}", provider.name))?,
+            client_id: provider.client_id.clone(),
+            client_secret: provider.client_secret.clone(),
+            endpoints,
+            scopes: provider.scopes.clone(),
+            redirect_url: provider.redirect_url.as_ref().map(ToString::to_string),
+        });
+    }
+    Ok(OAuthProviders::new(configs)?)
 }
 
 fn to_time(duration: std::time::Duration) -> time::Duration {

@@ -8,6 +8,7 @@ pub mod browser;
 pub mod health;
 pub mod items;
 pub mod list;
+pub mod oauth;
 pub mod users;
 
 use actix_web::{HttpResponse, http::header, web};
@@ -24,6 +25,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/auth/sessions").route(web::get().to(auth::sessions)))
             .service(
                 web::resource("/auth/sessions/{id}").route(web::delete().to(auth::revoke_session)),
+            )
+            .service(
+                web::resource("/auth/oauth/{provider}/authorize")
+                    .route(web::get().to(oauth::authorize)),
+            )
+            .service(
+                web::resource("/auth/oauth/{provider}/callback")
+                    .route(web::get().to(oauth::callback)),
             )
             .service(
                 web::resource("/users/me")

@@ -1,5 +1,6 @@
 //! No secret reaches the logs: the real binary at debug level, through a
-//! login, a refresh and a WebSocket upgrade with `?access_token=`.
+//! login, a refresh, a WebSocket upgrade with `?access_token=` and an
+//! OAuth sign-in (whose callback carries `code` and `state` in its query).
 
 use crate::ws::WAIT;
 use std::io::Read;
@@ -13,6 +14,7 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         uuid::Uuid::new_v4().simple()
     ));
     std::fs::create_dir_all(&dir).unwrap();
+    let provider = crate::oidc_provider::FakeProvider::start().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -38,11 +40,15 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         .env("RATE_LIMIT_ENABLED", "false")
         .env("LOG_FORMAT", "json")
         .env("RUST_LOG", "debug")
+        .envs(provider.env())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let started = tokio::time::Instant::now();
     while client
         .get(format!("{base}/health/live"))
@@ -86,6 +92,28 @@ async fn passwords_and_tokens_never_reach_the_logs() {
     crate::ws::send(&mut socket, serde_json::json!({"type": "ping"})).await;
     crate::ws::next(&mut socket).await;
     drop(socket);
+    provider.sign_in_as(crate::oidc_provider::Account::verified(
+        "grace-sub",
+        "grace@example.com",
+    ));
+    let mut browser = crate::oauth::Browser::default();
+    let (_, callback) = browser.start_at(&client, &base, "acme").await;
+    let callback_url = url::Url::parse(&callback).unwrap();
+    let query = |name: &str| {
+        callback_url
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
+    let (code, state) = (query("code"), query("state"));
+    let signed_in = browser.finish_with(&client, &callback).await;
+    assert_eq!(signed_in.status(), reqwest::StatusCode::OK);
+    let oauth_pair: serde_json::Value = signed_in.json().await.unwrap();
+    let oauth_refresh = oauth_pair["refresh_token"].as_str().unwrap().to_owned();
+    // A replay fails; its parameters must not be logged either.
+    let replay = browser.finish_with(&client, &callback).await;
+    assert_eq!(replay.status(), reqwest::StatusCode::BAD_REQUEST);
     tokio::time::sleep(Duration::from_millis(300)).await;
     child.kill().unwrap();
     let mut logs = String::new();
@@ -97,6 +125,10 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         .unwrap();
     let _ = child.wait();
     assert!(logs.contains("request finished"), "the logs were captured");
+    assert!(
+        logs.contains("/api/v1/auth/oauth/{provider}/callback"),
+        "the OAuth callback was logged, by its route template"
+    );
     for (what, secret) in [
         ("password", password),
         ("refresh token", refresh.as_str()),
@@ -106,8 +138,17 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         ),
         ("access token", access.as_str()),
         ("first access token", pair["access_token"].as_str().unwrap()),
+        ("OAuth code", code.as_str()),
+        ("OAuth state", state.as_str()),
+        ("OAuth refresh token", oauth_refresh.as_str()),
+        (
+            "OAuth access token",
+            oauth_pair["access_token"].as_str().unwrap(),
+        ),
+        ("OAuth client secret", crate::oidc_provider::CLIENT_SECRET),
     ] {
         assert!(!logs.contains(secret), "the {what} is in the logs");
     }
+    provider.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
