@@ -119,7 +119,10 @@ pub fn serde_error(err: &serde_json::Error) -> ApiError {
 /// A JSON body that must be an object. serde's derived structs also
 /// accept an array of their fields in order (`[null, null]`), which no
 /// client means: read the body as an object first (anything else is 422,
-/// like any other wrong shape), then as `T`.
+/// like any other wrong shape), then as `T`. The body is read as bytes,
+/// so its nesting is checked before it is parsed ([`json_depth`]).
+///
+/// [`json_depth`]: crate::json_depth
 #[derive(Debug)]
 pub struct JsonObject<T>(pub T);
 
@@ -128,10 +131,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
     type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let object = web::Json::<Map<String, Value>>::from_request(req, payload);
+        let is_json = is_json_content(req);
+        let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let object = object.await?.into_inner();
-            Ok(Self(from_object(object)?))
+            if !is_json {
+                return Err(ApiError::unsupported_media_type("application/json").into());
+            }
+            Ok(Self(json_object(&body.await?)?))
         })
     }
 }
@@ -144,13 +150,38 @@ impl<T> std::ops::Deref for JsonObject<T> {
     }
 }
 
+/// Whether the request says its body is JSON (`application/json` or
+/// `application/*+json`).
+pub fn is_json_content(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
 /// Parses `body` as a JSON object, then as `T` (see [`JsonObject`]).
 ///
 /// # Errors
-/// 400 for malformed JSON, 422 for anything but an object of `T`'s shape.
+/// 400 for malformed or too deeply nested JSON, 422 for anything but an
+/// object of `T`'s shape.
 pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    crate::json_depth::check(body)?;
     let object = serde_json::from_slice::<Map<String, Value>>(body).map_err(|e| serde_error(&e))?;
     from_object(object)
+}
+
+/// Parses `body` as any JSON value.
+///
+/// # Errors
+/// 400 for malformed or too deeply nested JSON.
+pub fn json_value(body: &[u8]) -> Result<Value, ApiError> {
+    crate::json_depth::check(body)?;
+    serde_json::from_slice(body).map_err(|e| serde_error(&e))
 }
 
 fn from_object<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, ApiError> {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod idempotency;
+pub mod json_depth;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -10,7 +10,7 @@ use super::items::json_body;
 use super::list::ListParams;
 use crate::error::ApiError;
 use crate::etag::{etag, if_match, if_none_match};
-use crate::extract::{Authenticated, serde_error};
+use crate::extract::Authenticated;
 use crate::idempotency;
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -320,7 +320,7 @@ pub async fn patch_metadata(
     let id = agent_id(id);
     let agent = match media_type(&req).as_deref() {
         Some("application/merge-patch+json") => {
-            let value: Value = serde_json::from_slice(&body).map_err(|e| serde_error(&e))?;
+            let value: Value = crate::extract::json_value(&body)?;
             let Value::Object(patch) = value else {
                 return Err(ApiError::validation(vec![domain::FieldError::new(
                     "metadata",
@@ -334,7 +334,7 @@ pub async fn patch_metadata(
             state.agents.update(&caller.0, id, change, expected).await?
         }
         Some("application/json-patch+json") => {
-            let value: Value = serde_json::from_slice(&body).map_err(|e| serde_error(&e))?;
+            let value: Value = crate::extract::json_value(&body)?;
             let patch = MetadataPatch::parse(value).map_err(|e| ApiError::validation(vec![e]))?;
             state
                 .agents

@@ -16,6 +16,7 @@ mod contract;
 mod errors;
 mod health;
 mod items;
+mod json_depth;
 mod logs;
 mod oauth;
 mod oauth_edges;
