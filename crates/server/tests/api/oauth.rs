@@ -45,6 +45,8 @@ on_both_with_provider!(
     a_tampered_or_foreign_state_exchanges_nothing,
     replayed_states_and_codes_are_refused,
     an_id_token_with_the_wrong_nonce_is_refused,
+    an_id_token_with_forged_claims_is_refused,
+    a_provider_endpoint_that_redirects_is_not_followed,
     an_unverified_email_gets_a_new_account_and_links_nothing,
     an_email_taken_by_a_password_account_is_never_linked,
     no_email_from_the_provider_is_a_bad_request,
@@ -272,6 +274,33 @@ async fn an_id_token_with_the_wrong_nonce_is_refused(app: &TestApp, provider: &F
     assert!(body["detail"].as_str().unwrap().contains("nonce"), "{body}");
     assert_eq!(provider.token_requests(), 1);
     // Nothing was created: the address is still free.
+    app.register("ada@example.com").await;
+}
+
+async fn an_id_token_with_forged_claims_is_refused(app: &TestApp, provider: &FakeProvider) {
+    let victim = app.signed_in("victim@example.com").await;
+    provider.forge_email(Some("victim@example.com"));
+    let response = sign_in(app, "acme").await;
+    let body = assert_problem(response, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("Signature verification failed"),
+        "{body}"
+    );
+    assert_eq!(me(app, &victim).await["email"], "victim@example.com");
+    // Nothing was created for the honest claims either.
+    provider.forge_email(None);
+    let honest = pair_of(sign_in(app, "acme").await).await;
+    assert_eq!(me(app, &honest).await["email"], "ada@example.com");
+}
+
+async fn a_provider_endpoint_that_redirects_is_not_followed(
+    app: &TestApp,
+    provider: &FakeProvider,
+) {
+    // `hop`'s userinfo URL redirects to the real document: not followed.
+    let response = sign_in(app, "hop").await;
+    assert_problem(response, StatusCode::BAD_GATEWAY, "bad_gateway").await;
+    assert_eq!(provider.token_requests(), 1);
     app.register("ada@example.com").await;
 }
 

@@ -59,6 +59,7 @@ struct Inner {
     jwk: Jwk,
     account: Mutex<Account>,
     wrong_nonce: Mutex<bool>,
+    forged_email: Mutex<Option<String>>,
     codes: Mutex<HashMap<String, Grant>>,
     access_tokens: Mutex<HashMap<String, Account>>,
     token_requests: AtomicUsize,
@@ -86,6 +87,7 @@ impl FakeProvider {
             jwk,
             account: Mutex::new(Account::verified("subject-1", "ada@example.com")),
             wrong_nonce: Mutex::new(false),
+            forged_email: Mutex::new(None),
             codes: Mutex::new(HashMap::new()),
             access_tokens: Mutex::new(HashMap::new()),
             token_requests: AtomicUsize::new(0),
@@ -103,6 +105,10 @@ impl FakeProvider {
                 .route("/token", web::post().to(token))
                 .route("/userinfo", web::get().to(userinfo))
                 .route("/github/user", web::get().to(github_user))
+                .route(
+                    "/redirect/github/user",
+                    web::get().to(redirect_to_github_user),
+                )
         })
         .workers(1)
         .disable_signals()
@@ -129,6 +135,12 @@ impl FakeProvider {
         *self.inner.wrong_nonce.lock().unwrap() = wrong;
     }
 
+    /// Makes the ID tokens claim `email` in a payload swapped in after
+    /// signing (a forgery: the signature no longer matches).
+    pub fn forge_email(&self, email: Option<&str>) {
+        *self.inner.forged_email.lock().unwrap() = email.map(str::to_owned);
+    }
+
     /// How many token requests arrived (codes exchanged or tried).
     pub fn token_requests(&self) -> usize {
         self.inner.token_requests.load(Ordering::SeqCst)
@@ -140,11 +152,20 @@ impl FakeProvider {
     }
 
     /// The app's variables for an OpenID Connect provider `acme` and a
-    /// GitHub-style provider `gh`, both served by this one.
+    /// GitHub-style provider `gh`, both served by this one, and `hop`, a
+    /// GitHub-style one whose userinfo URL answers with a redirect.
     pub fn env(&self) -> Vec<(String, String)> {
         let base = self.issuer();
         [
-            ("OAUTH_PROVIDERS", "acme,gh".to_owned()),
+            ("OAUTH_PROVIDERS", "acme,gh,hop".to_owned()),
+            ("OAUTH_HOP_CLIENT_ID", CLIENT_ID.to_owned()),
+            ("OAUTH_HOP_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+            ("OAUTH_HOP_AUTH_URL", format!("{base}/authorize")),
+            ("OAUTH_HOP_TOKEN_URL", format!("{base}/token")),
+            (
+                "OAUTH_HOP_USERINFO_URL",
+                format!("{base}/redirect/github/user"),
+            ),
             ("OAUTH_ACME_CLIENT_ID", CLIENT_ID.to_owned()),
             ("OAUTH_ACME_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
             ("OAUTH_ACME_ISSUER", base.to_owned()),
@@ -290,7 +311,14 @@ fn id_token(p: &Inner, account: &Account, nonce: &str) -> String {
     }
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(KID.into());
-    jsonwebtoken::encode(&header, &claims, &p.key).unwrap()
+    let signed = jsonwebtoken::encode(&header, &claims, &p.key).unwrap();
+    let Some(forged) = p.forged_email.lock().unwrap().clone() else {
+        return signed;
+    };
+    claims["email"] = json!(forged);
+    let parts: Vec<&str> = signed.split('.').collect();
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("{}.{payload}.{}", parts[0], parts[2])
 }
 
 fn bearer_account(p: &Inner, req: &HttpRequest) -> Option<Account> {
@@ -315,6 +343,14 @@ async fn userinfo(p: web::Data<Inner>, req: HttpRequest) -> HttpResponse {
         body["name"] = json!(name);
     }
     HttpResponse::Ok().json(body)
+}
+
+/// A redirect to the real userinfo: a client that follows redirects
+/// would get the document.
+async fn redirect_to_github_user(p: web::Data<Inner>) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", format!("{}/github/user", p.issuer)))
+        .finish()
 }
 
 async fn github_user(p: web::Data<Inner>, req: HttpRequest) -> HttpResponse {
