@@ -113,6 +113,8 @@ pub async fn callback(
     provider: web::Path<String>,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // An unknown provider is a 404 whatever the query holds.
+    state.oauth.provider(&provider)?;
     let query = query.into_inner();
     if let Some(error) = query.error.as_deref() {
         let error = if error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {

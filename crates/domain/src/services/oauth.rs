@@ -122,7 +122,11 @@ impl OAuthService {
         }
     }
 
-    fn provider(&self, raw: &str) -> Result<ProviderName, OAuthError> {
+    /// Checks that `raw` names a configured provider.
+    ///
+    /// # Errors
+    /// [`OAuthError::UnknownProvider`].
+    pub fn provider(&self, raw: &str) -> Result<ProviderName, OAuthError> {
         ProviderName::parse(raw)
             .ok()
             .filter(|name| self.providers.knows(name))

@@ -283,7 +283,10 @@ async fn an_id_token_with_forged_claims_is_refused(app: &TestApp, provider: &Fak
     let response = sign_in(app, "acme").await;
     let body = assert_problem(response, StatusCode::BAD_REQUEST, "bad_request").await;
     assert!(
-        body["detail"].as_str().unwrap().contains("Signature verification failed"),
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Signature verification failed"),
         "{body}"
     );
     assert_eq!(me(app, &victim).await["email"], "victim@example.com");
