@@ -27,6 +27,8 @@ async fn health_openapi_and_docs() {
         "/api/v1/auth/logout",
         "/api/v1/auth/sessions",
         "/api/v1/auth/sessions/{id}",
+        "/api/v1/auth/oauth/{provider}/authorize",
+        "/api/v1/auth/oauth/{provider}/callback",
         "/api/v1/users/me",
         "/api/v1/users",
         "/api/v1/users/{id}",

@@ -54,6 +54,7 @@ on_both_with_provider!(
     plain_oauth2_providers_sign_in_by_numeric_id,
     a_disabled_account_is_refused_as_at_login,
     two_tabs_can_sign_in_at_once,
+    a_flow_started_on_one_instance_finishes_on_another,
     a_provider_failing_at_the_callback_is_a_bad_gateway,
 );
 
@@ -464,4 +465,22 @@ async fn a_provider_failing_at_the_callback_is_a_bad_gateway(
         "{body}"
     );
     app.register("ada@example.com").await;
+}
+
+async fn a_flow_started_on_one_instance_finishes_on_another(
+    app: &TestApp,
+    provider: &FakeProvider,
+) {
+    let env = provider.env();
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let peer = app.peer(&vars).await;
+    let mut browser = Browser::default();
+    let (_, callback) = browser.start(app, "acme").await;
+    let on_peer = callback.replace(&app.address, &peer.address);
+    let pair = pair_of(browser.finish(&peer, &on_peer).await).await;
+    assert_eq!(me(app, &pair).await["email"], "ada@example.com");
+    // Spent for both.
+    let replay = browser.finish(app, &callback).await;
+    assert_problem(replay, StatusCode::BAD_REQUEST, "bad_request").await;
+    peer.cleanup().await;
 }
