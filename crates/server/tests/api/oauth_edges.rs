@@ -82,3 +82,32 @@ async fn the_success_redirect_carries_the_pair_in_the_fragment() {
     .await;
     provider.stop().await;
 }
+
+#[tokio::test]
+async fn in_production_the_binding_cookie_is_secure_and_the_callback_https() {
+    let provider = FakeProvider::start().await;
+    let mut env = provider.env();
+    env.push(("APP_ENV".into(), "production".into()));
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = spawn_app(Backend::Sqlite, &vars).await.unwrap();
+    let response = app.get("/api/v1/auth/oauth/acme/authorize", None).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    for attribute in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/api/v1/auth/oauth",
+    ] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let location = url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    let redirect_uri = location
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert!(redirect_uri.starts_with("https://"), "{redirect_uri}");
+    app.cleanup().await;
+    provider.stop().await;
+}
