@@ -58,7 +58,7 @@ pub async fn authorize(
         .oauth
         .start(&provider, binding.as_deref(), &fallback)
         .await?;
-    let mut cookie = Cookie::build(BINDING_COOKIE, start.binding.as_str().to_owned())
+    let cookie = Cookie::build(BINDING_COOKIE, start.binding.as_str().to_owned())
         .path(OAUTH_PATH)
         .http_only(true)
         .secure(config.production)
@@ -66,7 +66,6 @@ pub async fn authorize(
         .same_site(SameSite::Lax)
         .max_age(CookieDuration::seconds(STATE_TTL.whole_seconds()))
         .finish();
-    cookie.set_http_only(true);
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, start.redirect_to))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

@@ -96,7 +96,7 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         "grace-sub",
         "grace@example.com",
     ));
-    let mut browser = crate::oauth::Browser::default();
+    let mut browser = crate::oauth_support::Browser::default();
     let (_, callback) = browser.start_at(&client, &base, "acme").await;
     let callback_url = url::Url::parse(&callback).unwrap();
     let query = |name: &str| {

@@ -20,6 +20,7 @@ mod json_depth;
 mod logs;
 mod oauth;
 mod oauth_edges;
+mod oauth_support;
 mod oidc_provider;
 mod realtime;
 mod sessions;

@@ -2,7 +2,7 @@
 //! the start, and `OAUTH_SUCCESS_REDIRECT`.
 
 use crate::helpers::{Backend, TestApp, assert_problem, spawn_app};
-use crate::oauth::Browser;
+use crate::oauth_support::Browser;
 use crate::oidc_provider::FakeProvider;
 use reqwest::StatusCode;
 use std::collections::HashMap;
