@@ -41,10 +41,13 @@ fmt:
 schemathesis:
 	bash scripts/schemathesis.sh
 
-## Load test on PostgreSQL with wrk (installed from Debian if missing): the real
-## server against a bare actix-web + sqlx handler; see docs/benchmarks.md.
+## Load tests on PostgreSQL, numbers in docs/benchmarks.md: REST with wrk
+## (installed from Debian if missing) against a bare actix-web + sqlx
+## handler, then WebSocket fan-out, 10,000 idle sockets and 5,000
+## heartbeating agents with the load tool of benches/load.
 bench:
 	bash scripts/bench.sh
+	bash scripts/ws-bench.sh
 
 ## Show which migrations are applied to DATABASE_URL.
 migrate-status:

@@ -32,7 +32,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-admin_url="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# shellcheck source=scripts/lib/bench.sh
+source "$root/scripts/lib/bench.sh"
 duration="${BENCH_DURATION:-15s}"
 threads="${BENCH_THREADS:-2}"
 connections="${BENCH_CONNECTIONS:-64}"
@@ -40,9 +41,6 @@ items="${BENCH_ITEMS:-1000}"
 pool="${BENCH_POOL:-16}"
 warmup="${BENCH_WARMUP:-3s}"
 scenarios="${BENCH_SCENARIOS:-get list patch bare}"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
-
-log() { printf '==> %s\n' "$*" >&2; }
 
 # 1. wrk, from Debian.
 if ! command -v wrk >/dev/null 2>&1; then
@@ -52,55 +50,16 @@ if ! command -v wrk >/dev/null 2>&1; then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq wrk >/dev/null
 fi
-for tool in psql curl python3; do
-    command -v "$tool" >/dev/null 2>&1 || { log "$tool is required"; exit 1; }
-done
+require psql curl python3
 
 # 2. Release builds.
 log "building the server and the bare baseline (release)"
-if [[ -n "${BENCH_SERVER_BIN:-}" ]]; then
-    server_bin="$BENCH_SERVER_BIN"
-else
-    cargo build --quiet --release -p server --bin backend-api
-    server_bin="$target_dir/release/backend-api"
-fi
+server_bin="$(server_binary)"
 cargo build --quiet --release --manifest-path benches/bare/Cargo.toml
 bare_bin="${CARGO_TARGET_DIR:-$root/benches/bare/target}/release/bare"
 
 # 3. A fresh database, dropped on exit.
-work="$(mktemp -d -t backend-api-bench.XXXXXX)"
-database="bench_$(date +%s)_$$"
-database_url="${admin_url%/*}/$database"
-pids=()
-cleanup() {
-    local status=$?
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    psql "$admin_url" -qAtc "DROP DATABASE IF EXISTS \"$database\" WITH (FORCE)" >/dev/null 2>&1 || true
-    if [[ $status -ne 0 ]]; then
-        log "failed; logs kept in $work"
-    else
-        rm -rf "$work"
-    fi
-    exit "$status"
-}
-trap cleanup EXIT INT TERM
-psql "$admin_url" -qAtc "CREATE DATABASE \"$database\"" >/dev/null
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-wait_ready() { # url pid
-    for _ in $(seq 1 150); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        kill -0 "$2" 2>/dev/null || { log "the server exited"; return 1; }
-        sleep 0.2
-    done
-    log "no answer from $1"
-    return 1
-}
+bench_database
 
 export DATABASE_URL="$database_url"
 export DATABASE_MAX_CONNECTIONS="$pool"
@@ -130,34 +89,8 @@ stop_server() {
 log "starting the server on database $database"
 start_server info
 log "seeding 1 user and $items items"
-python3 - "$server_url" "$items" "$work" <<'PY'
-import http.client, json, sys, urllib.parse
-base, count, work = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-url = urllib.parse.urlsplit(base)
-conn = http.client.HTTPConnection(url.hostname, url.port)
-def call(method, path, body=None, token=None, expect=(200, 201)):
-    headers = {"content-type": "application/json"}
-    if token:
-        headers["authorization"] = f"Bearer {token}"
-    conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-    response = conn.getresponse()
-    data = response.read()
-    if response.status not in expect:
-        sys.exit(f"{method} {path}: {response.status} {data[:200]!r}")
-    return json.loads(data) if data else None
-credentials = {"email": "bench@example.com", "password": "benchmark password"}
-call("POST", "/api/v1/auth/register", credentials)
-token = call("POST", "/api/v1/auth/login", credentials)["access_token"]
-ids = []
-for n in range(count):
-    body = {"name": f"Item {n:05}", "description": "seeded by scripts/bench.sh",
-            "attributes": {"color": "red", "size": n % 7, "tags": ["a", "b"],
-                           "dims": {"w": n, "h": 2 * n}}}
-    ids.append(call("POST", "/api/v1/items", body, token)["id"])
-open(f"{work}/token", "w").write(token)
-open(f"{work}/ids", "w").write("\n".join(ids) + "\n")
-PY
-token="$(cat "$work/token")"
+token="$(python3 scripts/lib/seed.py token "$server_url")"
+python3 scripts/lib/seed.py items "$server_url" "$token" "$items" "$work/ids"
 
 # 5. wrk scripts: ids and keys spread per thread, a parseable summary line.
 cat >"$work/common.lua" <<'LUA'

@@ -4,6 +4,7 @@
 //! [`PERSIST_EVERY`]) and reach dashboards as live-only `agent.heartbeat`.
 
 use super::Realtime;
+use super::bucket::TokenBucket;
 use super::frames;
 use super::hub::{CloseSignal, ConnId};
 use super::session::MAX_FRAME;
@@ -102,8 +103,10 @@ struct AgentConnection {
     close: oneshot::Receiver<CloseSignal>,
 }
 
-/// What is seen but not yet persisted.
+/// What is seen but not yet persisted, and the heartbeat limit.
 struct Pending {
+    /// Heartbeats allowed (`frames_per_second` a second).
+    bucket: TokenBucket,
     /// Something to write (a heartbeat or a pong).
     dirty: bool,
     /// The latest status not yet written.
@@ -134,6 +137,7 @@ async fn run(
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
     let mut pending = Pending {
+        bucket: TokenBucket::new(config.frames_per_second),
         dirty: false,
         status: None,
         persisted: None,
@@ -265,6 +269,17 @@ async fn on_text(
     };
     match frame {
         AgentFrame::Ping { id } => session.text(frames::pong(&id)).await,
+        AgentFrame::Heartbeat { .. }
+            if conn.realtime.config.rate_limit && !pending.bucket.take() =>
+        {
+            session
+                .text(frames::error(
+                    "rate_limited",
+                    "over 20 heartbeats a second",
+                    "heartbeat",
+                ))
+                .await
+        }
         AgentFrame::Heartbeat { status } => {
             let status = match Attributes::parse(status, "status") {
                 Ok(status) => status.to_value(),

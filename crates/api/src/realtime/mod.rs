@@ -2,6 +2,7 @@
 //! the sequencer that turns committed events into live deliveries.
 
 pub mod agent;
+mod bucket;
 pub mod frames;
 pub mod hub;
 pub mod rooms;
@@ -28,9 +29,10 @@ pub struct RealtimeConfig {
     pub send_queue: usize,
     /// Open sockets per user (`WS_MAX_CONNECTIONS_PER_USER`).
     pub max_connections_per_user: usize,
-    /// Whether `join`/`publish` frames are rate limited.
+    /// Whether `join`/`publish` frames (and agents' heartbeats) are rate
+    /// limited.
     pub rate_limit: bool,
-    /// The `join`/`publish` limit per connection and second.
+    /// The `join`/`publish` (heartbeat) limit per connection and second.
     pub frames_per_second: u32,
 }
 

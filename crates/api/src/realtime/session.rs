@@ -3,6 +3,7 @@
 //! ending in one close.
 
 use super::Realtime;
+use super::bucket::TokenBucket;
 use super::frames::{self, ClientFrame};
 use super::hub::{CloseSignal, ConnId, Outbound};
 use super::rooms::Room;
@@ -324,36 +325,5 @@ async fn authorized(conn: &Connection, requested: &str) -> Option<Room> {
             .await
             .ok()
             .map(|_| room),
-    }
-}
-
-/// A token bucket: `rate` tokens a second, at most `rate` saved up.
-struct TokenBucket {
-    rate: f64,
-    tokens: f64,
-    refilled: Instant,
-}
-
-impl TokenBucket {
-    fn new(rate: u32) -> Self {
-        let rate = f64::from(rate);
-        Self {
-            rate,
-            tokens: rate,
-            refilled: Instant::now(),
-        }
-    }
-
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        let earned = now.duration_since(self.refilled).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + earned).min(self.rate);
-        self.refilled = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
     }
 }

@@ -13,23 +13,9 @@ on_both!(
     agent_rooms_are_for_the_owner,
 );
 
-fn agent_url(app: &TestApp) -> String {
-    format!("{}/ws/agent", app.address.replacen("http", "ws", 1))
-}
-
-/// Connects as an agent with `Authorization: Bearer`.
-async fn agent_socket(app: &TestApp, agent_token: &str) -> Socket {
-    let mut request = agent_url(app).into_client_request().unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {agent_token}").parse().unwrap(),
-    );
-    tokio_tungstenite::connect_async(request).await.unwrap().0
-}
-
 /// The status of a refused upgrade.
 async fn refused(app: &TestApp, agent_token: &str) -> u16 {
-    let url = format!("{}?access_token={agent_token}", agent_url(app));
+    let url = format!("{}?access_token={agent_token}", app.agent_ws_url());
     match tokio_tungstenite::connect_async(url).await.unwrap_err() {
         tokio_tungstenite::tungstenite::Error::Http(response) => response.status().as_u16(),
         other => panic!("expected an HTTP refusal, got {other:?}"),
@@ -99,7 +85,7 @@ async fn an_agent_connects_heartbeats_drops_and_reconnects(app: &TestApp) {
     assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
 
     // Connect (header): online, with an event carrying a seq.
-    let mut probe = agent_socket(app, &secret).await;
+    let mut probe = app.agent_ws(&secret).await;
     let now = agent_when(app, &agent, &ada, |a| a["status"] == "online").await;
     assert!(now["connected_at"].is_string(), "{now}");
     assert!(now["last_seen_at"].is_string(), "{now}");
@@ -148,14 +134,14 @@ async fn an_agent_connects_heartbeats_drops_and_reconnects(app: &TestApp) {
     agent_when(app, &agent, &ada, |a| a["status"] == "offline").await;
 
     // Reconnect (query string): online again.
-    let url = format!("{}?access_token={secret}", agent_url(app));
+    let url = format!("{}?access_token={secret}", app.agent_ws_url());
     let (mut by_query, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     event_named(&mut dashboard, "agent.online").await;
     send(&mut by_query, json!({"type": "ping", "id": "q"})).await;
     assert_eq!(next(&mut by_query).await["id"], "q");
 
     // A second connection (subprotocol) replaces the first.
-    let mut request = agent_url(app).into_client_request().unwrap();
+    let mut request = app.agent_ws_url().into_client_request().unwrap();
     request.headers_mut().insert(
         "sec-websocket-protocol",
         format!("bearer, {secret}").parse().unwrap(),
@@ -184,7 +170,7 @@ async fn an_agent_connects_heartbeats_drops_and_reconnects(app: &TestApp) {
     );
     agent_when(app, &agent, &ada, |a| a["status"] == "offline").await;
     assert_eq!(refused(app, &secret).await, 401);
-    let mut fresh = agent_socket(app, rotated["token"].as_str().unwrap()).await;
+    let mut fresh = app.agent_ws(rotated["token"].as_str().unwrap()).await;
     agent_when(app, &agent, &ada, |a| a["status"] == "online").await;
 
     // Deleting the agent closes it too.
@@ -214,7 +200,7 @@ async fn agent_rooms_are_for_the_owner(app: &TestApp) {
     let mut mine = app.ws(&ada).await;
     let (_, joined) = join(&mut mine, &room, None).await;
     assert_eq!(joined["room"], room);
-    let mut probe = agent_socket(app, agent["token"].as_str().unwrap()).await;
+    let mut probe = app.agent_ws(agent["token"].as_str().unwrap()).await;
     let online = event_named(&mut mine, "agent.online").await;
     assert_eq!(online["room"], room);
     send(
@@ -230,4 +216,42 @@ async fn agent_rooms_are_for_the_owner(app: &TestApp) {
     send(&mut theirs, json!({"type": "ping", "id": "end"})).await;
     let frame = next(&mut theirs).await;
     assert_eq!(frame, json!({"type": "pong", "id": "end"}), "{frame}");
+}
+
+#[tokio::test]
+async fn heartbeats_are_rate_limited_per_connection() {
+    let app = crate::helpers::spawn_app(
+        crate::helpers::Backend::Sqlite,
+        &[("RATE_LIMIT_ENABLED", "true")],
+    )
+    .await
+    .unwrap();
+    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let agent = create_agent(&app, &ada, "chatty").await;
+    let mut probe = app.agent_ws(agent["token"].as_str().unwrap()).await;
+    for n in 0..40 {
+        send(&mut probe, json!({"type": "heartbeat", "status": {"n": n}})).await;
+    }
+    send(&mut probe, json!({"type": "ping", "id": "end"})).await;
+    let mut limited = 0;
+    loop {
+        let frame = next(&mut probe).await;
+        if frame["type"] == "pong" {
+            break;
+        }
+        assert_eq!(
+            (frame["code"].as_str(), frame["ref"].as_str()),
+            (Some("rate_limited"), Some("heartbeat")),
+            "{frame}"
+        );
+        limited += 1;
+    }
+    assert!((10..=30).contains(&limited), "{limited} of 40 limited");
+    // The connection stays, and the last accepted status is what is kept.
+    let kept = agent_when(&app, &agent, &ada, |a| a["last_status"]["n"].is_i64()).await;
+    assert!(
+        kept["last_status"]["n"].as_i64() < Some(40 - limited),
+        "{kept}"
+    );
+    app.cleanup().await;
 }

@@ -1,6 +1,6 @@
 //! Two server instances on one PostgreSQL database, fanning out through a
 //! real broker (Redis pub/sub, then NATS): events, chat, presence and
-//! revocations cross instances, in order, and replay reads the shared log.
+//! revocations (of user sessions and agent connections) cross instances, in order, and replay reads the shared log.
 
 use crate::helpers::{Backend, PASSWORD, TestApp, spawn_app, token};
 use crate::ws::{closed, join, next_of, send};
@@ -145,6 +145,31 @@ async fn crosses_instances(a: &TestApp, b: &TestApp) {
     assert_eq!(
         next_of(&mut on_a, "message").await["data"]["text"],
         "hello from b"
+    );
+
+    // An agent connecting on the other instance replaces its connection on
+    // the first; rotating its token on one instance closes it on the other.
+    let agent: Value = a
+        .post_json("/api/v1/agents", &json!({"name": "probe"}), Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = agent["token"].as_str().unwrap();
+    let mut probe_on_a = a.agent_ws(secret).await;
+    let mut probe_on_b = b.agent_ws(secret).await;
+    assert_eq!(
+        closed(&mut probe_on_a).await,
+        (CloseCode::Policy, "replaced".to_owned())
+    );
+    send(&mut probe_on_b, json!({"type": "ping", "id": 1})).await;
+    assert_eq!(next_of(&mut probe_on_b, "pong").await["id"], 1);
+    let rotate = format!("/api/v1/agents/{}/token", agent["id"].as_str().unwrap());
+    let rotated = a.send(Method::POST, &rotate, None, &ada).await;
+    assert_eq!(rotated.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        closed(&mut probe_on_b).await,
+        (CloseCode::Policy, "unauthorized".to_owned())
     );
 
     // A logout on one instance closes the session's socket on the other.

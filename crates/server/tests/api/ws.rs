@@ -20,14 +20,27 @@ impl TestApp {
         format!("{}/ws", self.address.replacen("http", "ws", 1))
     }
 
-    /// Connects with `Authorization: Bearer`.
-    pub async fn ws(&self, token: &str) -> Socket {
-        let mut request = self.ws_url().into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-        tokio_tungstenite::connect_async(request).await.unwrap().0
+    pub fn agent_ws_url(&self) -> String {
+        format!("{}/agent", self.ws_url())
     }
+
+    /// Connects to `/ws` with `Authorization: Bearer`.
+    pub async fn ws(&self, token: &str) -> Socket {
+        connect_bearer(&self.ws_url(), token).await
+    }
+
+    /// Connects to `/ws/agent` with `Authorization: Bearer <agent token>`.
+    pub async fn agent_ws(&self, agent_token: &str) -> Socket {
+        connect_bearer(&self.agent_ws_url(), agent_token).await
+    }
+}
+
+async fn connect_bearer(url: &str, token: &str) -> Socket {
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(request).await.unwrap().0
 }
 
 pub async fn send(socket: &mut Socket, frame: Value) {
