@@ -62,6 +62,9 @@ pub struct ApiConfig {
     /// `OAUTH_SUCCESS_REDIRECT` (without a fragment): where an OAuth
     /// callback sends the browser with the tokens in the fragment.
     pub oauth_success_redirect: Option<String>,
+    /// Spans are exported over OpenTelemetry: request spans then take a
+    /// caller's `traceparent` as their parent and carry `otel.*` fields.
+    pub export_traces: bool,
 }
 
 impl Default for ApiConfig {
@@ -73,6 +76,7 @@ impl Default for ApiConfig {
             production: false,
             refresh_cookie_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
             oauth_success_redirect: None,
+            export_traces: false,
         }
     }
 }

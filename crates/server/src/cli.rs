@@ -82,7 +82,17 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(settings.log_format, &settings.log_filter);
+    let telemetry = match telemetry::init(
+        settings.log_format,
+        &settings.log_filter,
+        settings.otel.as_ref(),
+    ) {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("{:#}", anyhow::Error::from(error));
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -93,7 +103,12 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(execute(cli.command.unwrap_or(Command::Serve), settings)) {
+    let outcome = runtime.block_on(execute(cli.command.unwrap_or(Command::Serve), settings));
+    // Tasks still running (WebSocket sessions closing) end their spans when
+    // the runtime drops them; then the spans still buffered are exported.
+    drop(runtime);
+    telemetry.shutdown();
+    match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");

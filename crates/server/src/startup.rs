@@ -101,6 +101,7 @@ impl Application {
                 url.set_fragment(None);
                 url.to_string()
             }),
+            export_traces: settings.otel.is_some(),
         };
         let app_realtime = realtime.clone();
         let server = actix_web::HttpServer::new(move || {

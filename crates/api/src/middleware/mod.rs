@@ -3,7 +3,9 @@
 mod request;
 mod request_id;
 mod security_headers;
+mod trace_context;
 
 pub use request::{RenderedError, request_context};
 pub use request_id::RequestId;
 pub use security_headers::SecurityHeaders;
+pub use trace_context::{adopt_caller_trace, exports_traces, link_to_request};

@@ -34,9 +34,9 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let request_id = RequestId::from_header(req.headers().get(&X_REQUEST_ID));
-    let hsts = req
-        .app_data::<web::Data<ApiConfig>>()
-        .is_some_and(|config| config.production);
+    let config = req.app_data::<web::Data<ApiConfig>>();
+    let hsts = config.is_some_and(|config| config.production);
+    let traced = config.is_some_and(|config| config.export_traces);
     let security = SecurityHeaders::for_path(req.path(), hsts);
     req.extensions_mut().insert(request_id.clone());
     let method = req.method().clone();
@@ -48,7 +48,12 @@ pub async fn request_context(
         status = field::Empty,
         latency_ms = field::Empty,
         user_id = field::Empty,
+        otel.name = field::Empty,
+        otel.kind = field::Empty,
     );
+    if traced {
+        super::adopt_caller_trace(&span, &req);
+    }
     let result = match rate_limited(&req) {
         Some(wait) => {
             let seconds = crate::rate_limit::retry_after(wait);

@@ -10,6 +10,7 @@ use super::hub::{CloseSignal, ConnId};
 use super::session::MAX_FRAME;
 use super::upgrade::{TokenSource, upgrade_token};
 use crate::error::ApiError;
+use crate::middleware::link_to_request;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
@@ -19,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 /// Heartbeats and pongs are written to the database at most this often
 /// per connection; the latest status is kept in memory meanwhile.
@@ -90,7 +92,16 @@ pub async fn ws_agent(
         agents: state.agents.clone(),
         close: close_rx,
     };
-    actix_web::rt::spawn(run(connection, session, stream));
+    let span = tracing::info_span!(
+        parent: None,
+        "agent_websocket",
+        conn_id = conn,
+        agent_id = %agent.id,
+        user_id = %agent.owner_id,
+        otel.kind = tracing::field::Empty,
+    );
+    link_to_request(&span, &req);
+    actix_web::rt::spawn(run(connection, session, stream).instrument(span));
     Ok(response)
 }
 

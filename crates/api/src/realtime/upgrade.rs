@@ -5,10 +5,12 @@ use super::hub::Registration;
 use super::session::{self, Connection};
 use crate::error::ApiError;
 use crate::extract::bearer_token;
+use crate::middleware::link_to_request;
 use crate::state::AppState;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 /// Where the access token came from.
 pub(super) enum TokenSource {
@@ -108,6 +110,14 @@ pub async fn ws(
         queue: queue_rx,
         close: close_rx,
     };
-    actix_web::rt::spawn(session::run(connection, session, stream));
+    let span = tracing::info_span!(
+        parent: None,
+        "websocket",
+        conn_id = id,
+        user_id = %principal.user_id,
+        otel.kind = tracing::field::Empty,
+    );
+    link_to_request(&span, &req);
+    actix_web::rt::spawn(session::run(connection, session, stream).instrument(span));
     Ok(response)
 }

@@ -88,7 +88,7 @@ impl SeaAgents {
 
 #[async_trait]
 impl AgentRepository for SeaAgents {
-    #[tracing::instrument(skip_all, fields(agent_id = %agent.id))]
+    #[tracing::instrument(name = "agents.create", skip_all, fields(agent_id = %agent.id))]
     async fn create(&self, agent: &Agent, token: &TokenHash) -> Result<(), RepoError> {
         let context = "inserting an agent";
         let txn = begin_write(self.db.connection())
@@ -103,7 +103,7 @@ impl AgentRepository for SeaAgents {
         txn.commit().await.map_err(unexpected(context))
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.find", skip_all, fields(agent_id = %id))]
     async fn find(&self, id: AgentId, scope: Scope) -> Result<Option<Agent>, RepoError> {
         let row = self
             .db
@@ -116,7 +116,7 @@ impl AgentRepository for SeaAgents {
             .transpose()?)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "agents.find_by_token", skip_all)]
     async fn find_by_token(&self, token: &TokenHash) -> Result<Option<Agent>, RepoError> {
         let row = self
             .db
@@ -129,7 +129,7 @@ impl AgentRepository for SeaAgents {
             .transpose()?)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "agents.list", skip_all)]
     async fn list(&self, query: &AgentQuery) -> Result<Vec<Agent>, RepoError> {
         let Some(sql) = agent_sql::list(self.backend(), query) else {
             // A cursor of another sort column matches nothing.
@@ -147,7 +147,7 @@ impl AgentRepository for SeaAgents {
             .collect::<anyhow::Result<_>>()?)
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.update", skip_all, fields(agent_id = %id))]
     async fn update(
         &self,
         id: AgentId,
@@ -175,7 +175,7 @@ impl AgentRepository for SeaAgents {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.patch_metadata", skip_all, fields(agent_id = %id))]
     async fn patch_metadata(
         &self,
         id: AgentId,
@@ -227,7 +227,7 @@ impl AgentRepository for SeaAgents {
         Ok(outcome)
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.set_token", skip_all, fields(agent_id = %id))]
     async fn set_token(
         &self,
         id: AgentId,
@@ -246,7 +246,7 @@ impl AgentRepository for SeaAgents {
         })
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.delete", skip_all, fields(agent_id = %id))]
     async fn delete(
         &self,
         id: AgentId,
@@ -272,7 +272,7 @@ impl AgentRepository for SeaAgents {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.set_online", skip_all, fields(agent_id = %id))]
     async fn set_online(&self, id: AgentId, now: Timestamp) -> Result<Option<Agent>, RepoError> {
         self.presence(
             agent_sql::set_online(self.backend(), id, now),
@@ -282,7 +282,7 @@ impl AgentRepository for SeaAgents {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.set_offline", skip_all, fields(agent_id = %id))]
     async fn set_offline(
         &self,
         id: AgentId,
@@ -297,7 +297,7 @@ impl AgentRepository for SeaAgents {
         .await
     }
 
-    #[tracing::instrument(skip_all, fields(agent_id = %id))]
+    #[tracing::instrument(name = "agents.touch", skip_all, fields(agent_id = %id))]
     async fn touch(
         &self,
         id: AgentId,
@@ -312,7 +312,7 @@ impl AgentRepository for SeaAgents {
             .map_err(unexpected("recording a heartbeat"))
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "agents.stale_online", skip_all)]
     async fn stale_online(&self, before: Timestamp) -> Result<Vec<Agent>, RepoError> {
         let rows = self
             .db

@@ -111,7 +111,7 @@ impl SeaEventLog {
 
 #[async_trait]
 impl EventLog for SeaEventLog {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "events.sequence", skip_all)]
     async fn sequence(&self) -> Result<Vec<Event>, RepoError> {
         let context = "sequencing events";
         let backend = self.backend();
@@ -131,7 +131,7 @@ impl EventLog for SeaEventLog {
         Ok(events.into_iter().map(|(_, event)| event).collect())
     }
 
-    #[tracing::instrument(skip_all, fields(stream = stream.as_str(), since))]
+    #[tracing::instrument(name = "events.replay", skip_all, fields(stream = stream.as_str(), since))]
     async fn replay(
         &self,
         stream: Stream,
@@ -153,7 +153,7 @@ impl EventLog for SeaEventLog {
             .map_err(|e| RepoError::Unexpected(e.context(context)))
     }
 
-    #[tracing::instrument(skip_all, fields(stream = stream.as_str()))]
+    #[tracing::instrument(name = "events.latest_seq", skip_all, fields(stream = stream.as_str()))]
     async fn latest_seq(&self, stream: Stream) -> Result<i64, RepoError> {
         let context = "reading the latest event seq";
         let row = self
@@ -168,7 +168,7 @@ impl EventLog for SeaEventLog {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(stream = stream.as_str()))]
+    #[tracing::instrument(name = "events.pruned_through", skip_all, fields(stream = stream.as_str()))]
     async fn pruned_through(&self, stream: Stream) -> Result<i64, RepoError> {
         let context = "reading how far events were pruned";
         let row = self
@@ -185,7 +185,7 @@ impl EventLog for SeaEventLog {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(stream = stream.as_str(), keep))]
+    #[tracing::instrument(name = "events.prune", skip_all, fields(stream = stream.as_str(), keep))]
     async fn prune(&self, stream: Stream, before: Timestamp, keep: u64) -> Result<u64, RepoError> {
         let context = "pruning events";
         let backend = self.backend();

@@ -140,7 +140,7 @@ fn record(row: &QueryResult) -> anyhow::Result<Record> {
 
 #[async_trait]
 impl IdempotencyStore for SeaIdempotency {
-    #[tracing::instrument(skip_all, fields(user_id = %claim.user, operation = claim.operation))]
+    #[tracing::instrument(name = "idempotency.claim", skip_all, fields(user_id = %claim.user, operation = claim.operation))]
     async fn claim(
         &self,
         claim: &IdempotencyClaim,
@@ -180,7 +180,7 @@ impl IdempotencyStore for SeaIdempotency {
         Ok(ClaimOutcome::InProgress)
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %claim.user, operation = claim.operation))]
+    #[tracing::instrument(name = "idempotency.complete", skip_all, fields(user_id = %claim.user, operation = claim.operation))]
     async fn complete(
         &self,
         claim: &IdempotencyClaim,
@@ -203,7 +203,7 @@ impl IdempotencyStore for SeaIdempotency {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %claim.user, operation = claim.operation))]
+    #[tracing::instrument(name = "idempotency.release", skip_all, fields(user_id = %claim.user, operation = claim.operation))]
     async fn release(&self, claim: &IdempotencyClaim) -> Result<(), RepoError> {
         let mut sql = self.sql();
         sql.push("DELETE FROM idempotency_keys");
@@ -212,7 +212,7 @@ impl IdempotencyStore for SeaIdempotency {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "idempotency.prune", skip_all)]
     async fn prune(&self, before: Timestamp) -> Result<u64, RepoError> {
         let mut sql = self.sql();
         sql.push("DELETE FROM idempotency_keys");

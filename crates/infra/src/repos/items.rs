@@ -97,7 +97,7 @@ impl SeaItems {
 
 #[async_trait]
 impl ItemRepository for SeaItems {
-    #[tracing::instrument(skip_all, fields(item_id = %item.id))]
+    #[tracing::instrument(name = "items.create", skip_all, fields(item_id = %item.id))]
     async fn create(&self, item: &Item) -> Result<(), RepoError> {
         let context = "inserting an item";
         let txn = begin_write(self.db.connection())
@@ -112,7 +112,7 @@ impl ItemRepository for SeaItems {
         txn.commit().await.map_err(unexpected(context))
     }
 
-    #[tracing::instrument(skip_all, fields(item_id = %id))]
+    #[tracing::instrument(name = "items.find", skip_all, fields(item_id = %id))]
     async fn find(&self, id: ItemId, scope: Scope) -> Result<Option<Item>, RepoError> {
         let row = self
             .db
@@ -125,7 +125,7 @@ impl ItemRepository for SeaItems {
             .transpose()?)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "items.list", skip_all)]
     async fn list(&self, query: &ItemQuery) -> Result<Vec<Item>, RepoError> {
         let Some(sql) = item_sql::list(self.backend(), query) else {
             // A cursor of another sort column matches nothing.
@@ -143,7 +143,7 @@ impl ItemRepository for SeaItems {
             .collect::<anyhow::Result<_>>()?)
     }
 
-    #[tracing::instrument(skip_all, fields(item_id = %id))]
+    #[tracing::instrument(name = "items.update", skip_all, fields(item_id = %id))]
     async fn update(
         &self,
         id: ItemId,
@@ -166,7 +166,7 @@ impl ItemRepository for SeaItems {
             .await
     }
 
-    #[tracing::instrument(skip_all, fields(item_id = %id))]
+    #[tracing::instrument(name = "items.delete", skip_all, fields(item_id = %id))]
     async fn delete(
         &self,
         id: ItemId,

@@ -37,7 +37,7 @@ fn live_of(user: UserId, now: Timestamp) -> Condition {
 
 #[async_trait]
 impl SessionRepository for SeaSessions {
-    #[tracing::instrument(skip_all, fields(session_id = %session.id))]
+    #[tracing::instrument(name = "sessions.create", skip_all, fields(session_id = %session.id))]
     async fn create(
         &self,
         session: &SessionState,
@@ -69,12 +69,12 @@ impl SessionRepository for SeaSessions {
         txn.commit().await.map_err(unexpected(context))
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "sessions.find_refresh", skip_all)]
     async fn find_refresh(&self, hash: &TokenHash) -> Result<Option<RefreshState>, RepoError> {
         queries::find_refresh(self.db.connection(), hash).await
     }
 
-    #[tracing::instrument(skip_all, fields(session_id = %next.session_id))]
+    #[tracing::instrument(name = "sessions.rotate", skip_all, fields(session_id = %next.session_id))]
     async fn rotate(&self, spent: &TokenHash, next: &RefreshRecord) -> Result<bool, RepoError> {
         use refresh_tokens::Column as Rt;
         use sessions::Column as S;
@@ -109,7 +109,7 @@ impl SessionRepository for SeaSessions {
         Ok(true)
     }
 
-    #[tracing::instrument(skip_all, fields(session_id = %session))]
+    #[tracing::instrument(name = "sessions.principal", skip_all, fields(session_id = %session))]
     async fn principal(
         &self,
         session: SessionId,
@@ -118,7 +118,7 @@ impl SessionRepository for SeaSessions {
         queries::principal(self.db.connection(), session, now).await
     }
 
-    #[tracing::instrument(skip_all, fields(session_id = %id))]
+    #[tracing::instrument(name = "sessions.find", skip_all, fields(session_id = %id))]
     async fn find(&self, user: UserId, id: SessionId) -> Result<Option<SessionState>, RepoError> {
         let row = sessions::Entity::find_by_id(id.0)
             .filter(sessions::Column::UserId.eq(user.0))
@@ -128,7 +128,7 @@ impl SessionRepository for SeaSessions {
         Ok(row.as_ref().map(convert::session_state).transpose()?)
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %user))]
+    #[tracing::instrument(name = "sessions.list_live", skip_all, fields(user_id = %user))]
     async fn list_live(&self, user: UserId, now: Timestamp) -> Result<Vec<Session>, RepoError> {
         let rows = sessions::Entity::find()
             .filter(live_of(user, now))
@@ -143,7 +143,7 @@ impl SessionRepository for SeaSessions {
             .collect::<anyhow::Result<_>>()?)
     }
 
-    #[tracing::instrument(skip_all, fields(session_id = %id))]
+    #[tracing::instrument(name = "sessions.revoke", skip_all, fields(session_id = %id))]
     async fn revoke(&self, user: UserId, id: SessionId, now: Timestamp) -> Result<bool, RepoError> {
         let revoked = sessions::Entity::update_many()
             .col_expr(sessions::Column::RevokedAt, Expr::val(now.unix_micros()))
@@ -155,7 +155,7 @@ impl SessionRepository for SeaSessions {
         Ok(revoked.rows_affected > 0)
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %user))]
+    #[tracing::instrument(name = "sessions.revoke_all", skip_all, fields(user_id = %user))]
     async fn revoke_all(
         &self,
         user: UserId,
@@ -175,7 +175,7 @@ impl SessionRepository for SeaSessions {
         Ok(revoked.rows_affected)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "sessions.prune", skip_all)]
     async fn prune(&self, before: Timestamp) -> Result<u64, RepoError> {
         // Their refresh tokens go with them (ON DELETE CASCADE).
         let before = before.unix_micros();

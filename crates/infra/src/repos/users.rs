@@ -44,7 +44,7 @@ fn contains(column: Column, text: &str) -> Expr {
 
 #[async_trait]
 impl UserRepository for SeaUsers {
-    #[tracing::instrument(skip_all, fields(user_id = %new.user.id))]
+    #[tracing::instrument(name = "users.create", skip_all, fields(user_id = %new.user.id))]
     async fn create(&self, new: &NewUser) -> Result<(), RepoError> {
         let hash = new.password_hash.as_ref().map(|h| h.0.clone());
         users::Entity::insert(convert::new_user(&new.user, hash))
@@ -54,7 +54,7 @@ impl UserRepository for SeaUsers {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %id))]
+    #[tracing::instrument(name = "users.find", skip_all, fields(user_id = %id))]
     async fn find(&self, id: UserId) -> Result<Option<User>, RepoError> {
         let row = users::Entity::find_by_id(id.0)
             .one(self.db.connection())
@@ -63,7 +63,7 @@ impl UserRepository for SeaUsers {
         Ok(row.map(convert::user).transpose()?)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "users.find_with_password", skip_all)]
     async fn find_with_password(
         &self,
         email: &Email,
@@ -78,7 +78,7 @@ impl UserRepository for SeaUsers {
         Ok(Some((convert::user(row)?, hash)))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %id))]
+    #[tracing::instrument(name = "users.password_hash", skip_all, fields(user_id = %id))]
     async fn password_hash(&self, id: UserId) -> Result<Option<Option<PasswordHash>>, RepoError> {
         let hash: Option<Option<String>> = users::Entity::find_by_id(id.0)
             .select_only()
@@ -90,7 +90,7 @@ impl UserRepository for SeaUsers {
         Ok(hash.map(|hash| hash.map(PasswordHash)))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %id))]
+    #[tracing::instrument(name = "users.update", skip_all, fields(user_id = %id))]
     async fn update(
         &self,
         id: UserId,
@@ -132,7 +132,7 @@ impl UserRepository for SeaUsers {
         Ok(row.map(convert::user).transpose()?)
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %id))]
+    #[tracing::instrument(name = "users.delete", skip_all, fields(user_id = %id))]
     async fn delete(&self, id: UserId) -> Result<bool, RepoError> {
         // Sessions and their refresh tokens go with it (ON DELETE CASCADE).
         let deleted = users::Entity::delete_by_id(id.0)
@@ -142,7 +142,7 @@ impl UserRepository for SeaUsers {
         Ok(deleted.rows_affected > 0)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(name = "users.list", skip_all)]
     async fn list(&self, query: &UserQuery) -> Result<Vec<User>, RepoError> {
         let mut select = users::Entity::find();
         if let Some(q) = &query.q {

@@ -2,6 +2,7 @@
 //! (real environment variables win). Every variable of API.md's table is
 //! parsed and validated here, also those whose feature comes later.
 
+mod otel;
 mod parse;
 mod secrets;
 
@@ -11,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use otel::{DEFAULT_SERVICE_NAME, OtelSettings, OtlpProtocol};
 pub use parse::ConfigError;
 
 /// `development` or `production`.
@@ -139,8 +141,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `RUST_LOG`.
     pub log_filter: String,
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT`.
-    pub otlp_endpoint: Option<url::Url>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` and the other `OTEL_*` variables:
+    /// trace export, `None` when off.
+    pub otel: Option<OtelSettings>,
     /// `OAUTH_PROVIDERS` and their variables.
     pub oauth_providers: Vec<OAuthProvider>,
     /// `OAUTH_SUCCESS_REDIRECT`.
@@ -240,7 +243,7 @@ impl Settings {
             event_retention_per_room: src.positive("EVENT_RETENTION_PER_ROOM", 10_000)?,
             log_format,
             log_filter,
-            otlp_endpoint: src.url("OTEL_EXPORTER_OTLP_ENDPOINT", &["http", "https"])?,
+            otel: OtelSettings::load(src)?,
             oauth_providers: parse::oauth_providers(src)?,
             oauth_success_redirect: src.url("OAUTH_SUCCESS_REDIRECT", &["http", "https"])?,
         })

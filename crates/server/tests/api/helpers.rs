@@ -105,7 +105,11 @@ async fn start(
     vars.extend_from_slice(extra);
     let settings = Settings::from_vars(vars, &data_dir).unwrap();
     if std::env::var_os("TEST_LOG").is_some() {
-        server::telemetry::init(settings.log_format, "debug");
+        // Logs only: the subscriber is process-wide, trace export is
+        // tested on the binary (otel.rs).
+        server::telemetry::init(settings.log_format, "debug", None)
+            .unwrap()
+            .shutdown();
     }
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod binary;
 mod helpers;
 
 mod agent_ws;
@@ -22,6 +23,7 @@ mod oauth;
 mod oauth_edges;
 mod oauth_support;
 mod oidc_provider;
+mod otel;
 mod realtime;
 mod sessions;
 mod shutdown;

@@ -1,76 +1,24 @@
 //! Graceful shutdown of the real binary: on SIGTERM sockets close with
 //! 1001 and a request already in flight still completes.
 
+use crate::binary::Binary;
 use crate::ws::{WAIT, closed};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[tokio::test]
 async fn sigterm_closes_sockets_with_1001_and_lets_requests_finish() {
-    let dir = std::env::temp_dir().join(format!(
-        "backend-api-shutdown-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_backend-api"))
-        .arg("serve")
-        .current_dir(&dir)
-        .env_clear()
-        .env("APP_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/app.db?mode=rwc", dir.display()),
-        )
-        .env(
-            "JWT_SECRET",
-            "shutdown-test-jwt-secret-long-enough-0123456789",
-        )
-        .env(
-            "SECRET_KEY",
-            "shutdown-test-secret-key-long-enough-0123456789",
-        )
-        .env("RATE_LIMIT_ENABLED", "false")
-        .env("SHUTDOWN_GRACE_SECS", "10")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut server = Server(child);
+    let server = Binary::start(
+        &[("SHUTDOWN_GRACE_SECS", "10"), ("RUST_LOG", "warn")],
+        Stdio::null(),
+    )
+    .await;
+    let (port, base) = (server.port, server.base.clone());
     let client = reqwest::Client::new();
-    let started = tokio::time::Instant::now();
-    while client
-        .get(format!("{base}/health/live"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(started.elapsed() < WAIT, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let register =
         |email: &str| serde_json::json!({"email": email, "password": "correct horse battery"});
     client
@@ -109,11 +57,7 @@ async fn sigterm_closes_sockets_with_1001_and_lets_requests_finish() {
     in_flight.write_all(first.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    let status = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    server.terminate();
     assert_eq!(
         closed(&mut socket).await.0,
         CloseCode::Away,
@@ -131,10 +75,6 @@ async fn sigterm_closes_sockets_with_1001_and_lets_requests_finish() {
         "the in-flight request completed: {response}"
     );
 
-    let exited = tokio::task::spawn_blocking(move || server.0.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let exited = server.exited().await;
     assert!(exited.success(), "{exited:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
