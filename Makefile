@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build release test test-unit lint fmt schemathesis migrate-status bench clean-test-databases
+.PHONY: run build release test test-unit lint fmt schemathesis migrate-status bench proxy-smoke clean-test-databases
 
 ## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
 run:
@@ -52,6 +52,13 @@ bench:
 ## Show which migrations are applied to DATABASE_URL.
 migrate-status:
 	$(CARGO) run -p server --bin backend-api -- migrate status
+
+## Two instances behind nginx on loopback (PostgreSQL, Redis; nginx installed
+## from Debian if missing) and a smoke test through the proxy, including a
+## WebSocket event crossing instances and an instance stopped under load.
+## Not part of `make test`; see scripts/proxy-smoke.sh and docs/operations.md.
+proxy-smoke:
+	bash scripts/proxy-smoke.sh
 
 ## Drop leftover test databases (test_*) on TEST_DATABASE_URL's server.
 clean-test-databases:
