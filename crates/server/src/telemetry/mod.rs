@@ -47,7 +47,7 @@ impl Telemetry {
         if let Some(provider) = self.traces
             && let Err(error) = provider.shutdown()
         {
-            eprintln!("warning: flushing traces at exit failed: {error}");
+            tracing::warn!(%error, "flushing traces at exit failed");
         }
     }
 }

@@ -116,6 +116,13 @@ async fn bad_configuration_exits_with_code_2_naming_the_variable() {
             "SECRET_KEY",
         ),
         (vec![("JWT_SECRET", "too-short")], "JWT_SECRET"),
+        (
+            vec![
+                ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ],
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ),
     ] {
         let output = run(&vars);
         let stderr = String::from_utf8_lossy(&output.stderr);
