@@ -36,6 +36,9 @@ impl IdentityProviders for Scripted {
         _: &ProviderName,
         request: AuthorizationRequest<'_>,
     ) -> Result<String, ProviderError> {
+        if *self.down.lock().unwrap() {
+            return Err(ProviderError::Unavailable(anyhow::anyhow!("down")));
+        }
         *self.last_state.lock().unwrap() = request.state.as_str().to_owned();
         Ok(format!(
             "https://id.example.com/authorize?state={}",
@@ -218,8 +221,8 @@ async fn no_email_or_a_down_provider_creates_nothing() {
     assert!(matches!(none, OAuthError::NoEmail), "{none:?}");
 
     let s = setup(Some("ada@example.com"));
-    *s.provider.down.lock().unwrap() = true;
     let (start, state) = s.start("acme").await;
+    *s.provider.down.lock().unwrap() = true;
     let down = s
         .complete("acme", &state, Some(start.binding.as_str()))
         .await

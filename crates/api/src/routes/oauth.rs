@@ -52,6 +52,7 @@ pub async fn authorize(
     req: HttpRequest,
     provider: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    state.oauth.provider(&provider)?;
     let binding = req.cookie(BINDING_COOKIE).map(|c| c.value().to_owned());
     let fallback = callback_url(&req, &config, &provider)?;
     let start = state

@@ -25,6 +25,7 @@ on_both_with_provider!(
     a_disabled_account_is_refused_as_at_login,
     two_tabs_can_sign_in_at_once,
     a_flow_started_on_one_instance_finishes_on_another,
+    a_deleted_oauth_account_takes_its_link_along,
     a_provider_failing_at_the_callback_is_a_bad_gateway,
 );
 
@@ -344,4 +345,24 @@ async fn a_flow_started_on_one_instance_finishes_on_another(
     let replay = browser.finish(app, &callback).await;
     assert_problem(replay, StatusCode::BAD_REQUEST, "bad_request").await;
     peer.cleanup().await;
+}
+
+async fn a_deleted_oauth_account_takes_its_link_along(app: &TestApp, _provider: &FakeProvider) {
+    let pair = pair_of(sign_in(app, "acme").await).await;
+    let first = me(app, &pair).await;
+    // No password on the account: `{}` and a fresh sign-in suffice.
+    let deleted = app
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/users/me",
+            Some(&serde_json::json!({})),
+            &token(&pair, "access_token"),
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    // The link went with it: the same provider account starts afresh.
+    let again = pair_of(sign_in(app, "acme").await).await;
+    let second = me(app, &again).await;
+    assert_eq!(second["email"], "ada@example.com");
+    assert_ne!(second["id"], first["id"]);
 }
