@@ -13,8 +13,9 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AccessToken, AuthType, AuthenticationFlow, AuthorizationCode, ClaimsVerificationError,
-    ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    Nonce, OAuth2TokenResponse, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    ClientId, ClientSecret, CsrfToken, DiscoveryError, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, RedirectUrl, Scope,
+    SignatureVerificationError, TokenResponse,
 };
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -33,7 +34,10 @@ type Client = CoreClient<
 
 /// An OpenID Connect provider.
 pub(super) struct OidcProvider {
-    issuer: IssuerUrl,
+    /// The issuer without and with a trailing slash: configuration parses
+    /// it as a URL, which adds `/` to a bare host, while issuers differ
+    /// (Google has none, Auth0 has one) and discovery compares exactly.
+    issuers: [IssuerUrl; 2],
     client_id: ClientId,
     client_secret: Option<ClientSecret>,
     scopes: Vec<String>,
@@ -52,8 +56,9 @@ impl OidcProvider {
         issuer: &str,
         http: reqwest::Client,
     ) -> Result<Self, String> {
-        let issuer = IssuerUrl::new(issuer.trim_end_matches('/').to_owned())
-            .map_err(|e| format!("ISSUER: {e}"))?;
+        let bare = issuer.trim_end_matches('/');
+        let issuer = |text: String| IssuerUrl::new(text).map_err(|e| format!("ISSUER: {e}"));
+        let issuers = [issuer(bare.to_owned())?, issuer(format!("{bare}/"))?];
         let mut scopes: Vec<String> = config
             .scopes
             .iter()
@@ -64,7 +69,7 @@ impl OidcProvider {
             scopes = vec!["email".into(), "profile".into()];
         }
         Ok(Self {
-            issuer,
+            issuers,
             client_id: ClientId::new(config.client_id.clone()),
             client_secret: config.client_secret.clone().map(ClientSecret::new),
             scopes,
@@ -87,13 +92,19 @@ impl OidcProvider {
                 return Ok(metadata.clone());
             }
         }
-        let metadata = CoreProviderMetadata::discover_async(self.issuer.clone(), &self.http)
-            .await
-            .map_err(|e| {
-                ProviderError::Unavailable(
-                    anyhow::Error::new(e).context("OpenID Connect discovery failed"),
-                )
-            })?;
+        let [bare, slashed] = &self.issuers;
+        let metadata = match CoreProviderMetadata::discover_async(bare.clone(), &self.http).await {
+            // The document names the issuer with a trailing slash.
+            Err(DiscoveryError::Validation(_)) => {
+                CoreProviderMetadata::discover_async(slashed.clone(), &self.http).await
+            }
+            other => other,
+        }
+        .map_err(|e| {
+            ProviderError::Unavailable(
+                anyhow::Error::new(e).context("OpenID Connect discovery failed"),
+            )
+        })?;
         *self
             .discovered
             .lock()

@@ -111,3 +111,17 @@ async fn in_production_the_binding_cookie_is_secure_and_the_callback_https() {
     app.cleanup().await;
     provider.stop().await;
 }
+
+#[tokio::test]
+async fn an_issuer_named_with_a_trailing_slash_is_discovered() {
+    let provider = FakeProvider::start_with_slashed_issuer().await;
+    let env = provider.env();
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = spawn_app(Backend::Sqlite, &vars).await.unwrap();
+    let mut browser = Browser::default();
+    let (_, callback) = browser.start(&app, "acme").await;
+    let response = browser.finish(&app, &callback).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    app.cleanup().await;
+    provider.stop().await;
+}

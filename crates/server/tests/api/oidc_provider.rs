@@ -55,6 +55,8 @@ struct Grant {
 
 struct Inner {
     issuer: String,
+    /// `issuer` as the discovery document and ID tokens name it.
+    iss: String,
     key: EncodingKey,
     jwk: Jwk,
     account: Mutex<Account>,
@@ -74,6 +76,16 @@ pub struct FakeProvider {
 impl FakeProvider {
     /// Starts a provider on a random port.
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// Starts a provider whose issuer identifier ends with `/` (as
+    /// Auth0's does), though configured without it.
+    pub async fn start_with_slashed_issuer() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(slashed_issuer: bool) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let issuer = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let pem = include_bytes!("../../../infra/tests/keys/rsa.pem");
@@ -81,8 +93,14 @@ impl FakeProvider {
         let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).unwrap();
         jwk.common.key_id = Some(KID.into());
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+        let iss = if slashed_issuer {
+            format!("{issuer}/")
+        } else {
+            issuer.clone()
+        };
         let inner = Arc::new(Inner {
             issuer,
+            iss,
             key,
             jwk,
             account: Mutex::new(Account::verified("subject-1", "ada@example.com")),
@@ -193,7 +211,7 @@ fn oauth_error(error: &str) -> HttpResponse {
 async fn discovery(p: web::Data<Inner>) -> HttpResponse {
     let base = &p.issuer;
     HttpResponse::Ok().json(json!({
-        "issuer": base,
+        "issuer": p.iss,
         "authorization_endpoint": format!("{base}/authorize"),
         "token_endpoint": format!("{base}/token"),
         "userinfo_endpoint": format!("{base}/userinfo"),
@@ -299,7 +317,7 @@ async fn token(
 fn id_token(p: &Inner, account: &Account, nonce: &str) -> String {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut claims = json!({
-        "iss": p.issuer, "sub": account.sub, "aud": CLIENT_ID,
+        "iss": p.iss, "sub": account.sub, "aud": CLIENT_ID,
         "iat": now, "exp": now + 300, "nonce": nonce,
         "email_verified": account.email_verified,
     });
