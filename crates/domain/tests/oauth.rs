@@ -142,12 +142,16 @@ async fn a_state_belongs_to_its_browser_and_provider() {
     );
 
     let (other_browser, _) = s.start("acme").await;
-    let (_, state) = s.start("acme").await;
+    let (own, state) = s.start("acme").await;
     let foreign = s
         .complete("acme", &state, Some(other_browser.binding.as_str()))
         .await
         .unwrap_err();
     assert!(matches!(foreign, OAuthError::InvalidState), "{foreign:?}");
+    // The foreign attempt spent nothing: the right browser still can.
+    s.complete("acme", &state, Some(own.binding.as_str()))
+        .await
+        .unwrap();
 
     let (start, state) = s.start("acme").await;
     let wrong_provider = s

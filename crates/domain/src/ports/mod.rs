@@ -26,8 +26,8 @@ pub use idempotency::{
 pub use items::{ItemQuery, ItemRepository, Scope, WriteOutcome};
 pub use notifier::{NoNotifier, Notifier, Revoked};
 pub use oauth::{
-    AuthorizationRequest, CodeExchange, IdentityProviders, IdentityRepository, PendingLoginStore,
-    ProviderError,
+    AuthorizationRequest, CodeExchange, IdentityProviders, IdentityRepository, PendingLoginClaim,
+    PendingLoginStore, ProviderError,
 };
 pub use sessions::SessionRepository;
 pub use tokens::{TokenError, TokenIssuer};

@@ -39,6 +39,19 @@ pub trait IdentityRepository: Send + Sync {
     async fn list(&self, user: UserId) -> Result<Vec<LinkedIdentity>, RepoError>;
 }
 
+/// What a callback presents to consume a pending request.
+#[derive(Debug, Clone, Copy)]
+pub struct PendingLoginClaim<'a> {
+    /// SHA-256 of the `state` in the callback.
+    pub state_hash: &'a [u8],
+    /// The provider in the callback's path.
+    pub provider: &'a ProviderName,
+    /// SHA-256 of the browser's binding cookie.
+    pub binding_hash: &'a [u8],
+    /// Requests that expired at or before this are not taken.
+    pub now: Timestamp,
+}
+
 /// Stores pending authorization requests, shared by every instance.
 #[async_trait]
 pub trait PendingLoginStore: Send + Sync {
@@ -48,13 +61,15 @@ pub trait PendingLoginStore: Send + Sync {
     /// [`RepoError::Unexpected`] only.
     async fn save(&self, login: &PendingLogin) -> Result<(), RepoError>;
 
-    /// Removes and returns the request whose `state` hashes to
-    /// `state_hash`, in one atomic step: of two concurrent takes of one
-    /// state, one gets it and the other `None`.
+    /// Removes and returns the request `claim` names, if it matches in
+    /// every part (state, provider, browser binding) and has not expired,
+    /// in one atomic step: of two concurrent takes of one state, one gets
+    /// it and the other `None`. A claim that matches nothing removes
+    /// nothing, so a forged callback can't spend someone else's state.
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] only.
-    async fn take(&self, state_hash: &[u8]) -> Result<Option<PendingLogin>, RepoError>;
+    async fn take(&self, claim: &PendingLoginClaim<'_>) -> Result<Option<PendingLogin>, RepoError>;
 
     /// Deletes requests that expired before `now`.
     ///

@@ -9,7 +9,9 @@ use crate::model::{
     ClientInfo, DisplayName, Email, ExternalIdentity, FlowSecret, LinkedIdentity, NewUser,
     PendingLogin, ProviderName, Role, TokenPair, User, UserId,
 };
-use crate::ports::{AuthorizationRequest, CodeExchange, IdentityProviders, ProviderError};
+use crate::ports::{
+    AuthorizationRequest, CodeExchange, IdentityProviders, PendingLoginClaim, ProviderError,
+};
 use crate::{RepoError, ServiceError};
 use std::sync::Arc;
 use time::Duration;
@@ -189,9 +191,9 @@ impl OAuthService {
         })
     }
 
-    /// Completes an authorization request: the `state` is consumed (a
-    /// second use fails), checked against provider, expiry and the
-    /// browser's binding, the code exchanged, and a session started for
+    /// Completes an authorization request: the `state` is consumed only
+    /// when provider, expiry and the browser's binding match (a second use
+    /// fails; a mismatch spends nothing), the code exchanged, and a session started for
     /// the linked user or a new account.
     ///
     /// # Errors
@@ -205,19 +207,20 @@ impl OAuthService {
         client: ClientInfo,
     ) -> Result<TokenPair, OAuthError> {
         let provider = self.provider(callback.provider)?;
+        // Without the binding cookie nothing can match; a mismatch of any
+        // part takes (and spends) nothing.
+        let binding = callback.binding.ok_or(OAuthError::InvalidState)?;
         let login = self
             .ports
             .pending_logins
-            .take(&FlowSecret::from_raw(callback.state).hash())
+            .take(&PendingLoginClaim {
+                state_hash: &FlowSecret::from_raw(callback.state).hash(),
+                provider: &provider,
+                binding_hash: &FlowSecret::from_raw(binding).hash(),
+                now: self.ports.clock.now(),
+            })
             .await?
             .ok_or(OAuthError::InvalidState)?;
-        let now = self.ports.clock.now();
-        let same_browser = callback
-            .binding
-            .is_some_and(|raw| FlowSecret::from_raw(raw).hash() == login.binding_hash);
-        if login.provider != provider || login.expires_at <= now || !same_browser {
-            return Err(OAuthError::InvalidState);
-        }
         let identity = self
             .providers
             .exchange(

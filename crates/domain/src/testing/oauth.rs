@@ -4,7 +4,7 @@ use super::lock;
 use super::store::{MemoryStore, UserRow};
 use crate::RepoError;
 use crate::model::{LinkedIdentity, NewUser, PendingLogin, ProviderName, Timestamp, User, UserId};
-use crate::ports::{IdentityRepository, PendingLoginStore};
+use crate::ports::{IdentityRepository, PendingLoginClaim, PendingLoginStore};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -89,8 +89,18 @@ impl PendingLoginStore for InMemoryPendingLogins {
         Ok(())
     }
 
-    async fn take(&self, state_hash: &[u8]) -> Result<Option<PendingLogin>, RepoError> {
-        Ok(lock(&self.0.pending_logins).remove(state_hash))
+    async fn take(&self, claim: &PendingLoginClaim<'_>) -> Result<Option<PendingLogin>, RepoError> {
+        let mut logins = lock(&self.0.pending_logins);
+        let matches = logins.get(claim.state_hash).is_some_and(|login| {
+            &login.provider == claim.provider
+                && login.binding_hash == claim.binding_hash
+                && login.expires_at > claim.now
+        });
+        Ok(if matches {
+            logins.remove(claim.state_hash)
+        } else {
+            None
+        })
     }
 
     async fn prune(&self, now: Timestamp) -> Result<u64, RepoError> {

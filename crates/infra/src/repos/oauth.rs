@@ -1,7 +1,8 @@
 //! [`IdentityRepository`] and [`PendingLoginStore`] on SeaORM. A new
 //! OAuth account and its link are inserted in one transaction; a pending
-//! login is consumed by one `DELETE … RETURNING`, so of two callbacks with
-//! the same `state` exactly one gets it.
+//! login is consumed by one `DELETE … WHERE <every part matches> RETURNING`,
+//! so of two callbacks with the same `state` exactly one gets it, and one
+//! that matches in no part spends nothing.
 
 use super::{begin_write, conflict_or_unexpected, convert, unexpected};
 use crate::Db;
@@ -12,7 +13,7 @@ use domain::RepoError;
 use domain::model::{
     FlowSecret, LinkedIdentity, NewUser, PendingLogin, ProviderName, Timestamp, User, UserId,
 };
-use domain::ports::{IdentityRepository, PendingLoginStore};
+use domain::ports::{IdentityRepository, PendingLoginClaim, PendingLoginStore};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -160,12 +161,17 @@ impl PendingLoginStore for SeaPendingLogins {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn take(&self, state_hash: &[u8]) -> Result<Option<PendingLogin>, RepoError> {
-        let row = oauth_states::Entity::delete_by_id(state_hash.to_vec())
+    async fn take(&self, claim: &PendingLoginClaim<'_>) -> Result<Option<PendingLogin>, RepoError> {
+        use oauth_states::Column;
+        let rows = oauth_states::Entity::delete_many()
+            .filter(Column::StateHash.eq(claim.state_hash.to_vec()))
+            .filter(Column::Provider.eq(claim.provider.as_str()))
+            .filter(Column::BindingHash.eq(claim.binding_hash.to_vec()))
+            .filter(Column::ExpiresAt.gt(claim.now.unix_micros()))
             .exec_with_returning(self.db.connection())
             .await
             .map_err(unexpected("consuming an OAuth state"))?;
-        Ok(row.map(pending).transpose()?)
+        Ok(rows.into_iter().next().map(pending).transpose()?)
     }
 
     #[tracing::instrument(skip_all)]

@@ -5,7 +5,7 @@
 use crate::support::{base_time, new_user, on_both};
 use domain::RepoError;
 use domain::model::{FlowSecret, LinkedIdentity, NewUser, PendingLogin, ProviderName, Timestamp};
-use domain::ports::{IdentityRepository, PendingLoginStore, UserRepository};
+use domain::ports::{IdentityRepository, PendingLoginClaim, PendingLoginStore, UserRepository};
 use infra::{Db, SeaIdentities, SeaPendingLogins, SeaUsers};
 use time::Duration;
 
@@ -14,6 +14,7 @@ on_both!(
     a_taken_email_or_identity_creates_nothing,
     deleting_the_user_deletes_its_identities,
     a_state_is_taken_once,
+    a_claim_that_differs_in_any_part_takes_nothing,
     concurrent_takes_of_one_state_yield_it_once,
     prune_removes_only_expired_states,
 );
@@ -118,11 +119,11 @@ async fn deleting_the_user_deletes_its_identities(db: Db) {
     identities.create_linked(&again, &again_link).await.unwrap();
 }
 
-fn login(state: &FlowSecret, at: Timestamp) -> PendingLogin {
+fn login(state: &FlowSecret, binding: &FlowSecret, at: Timestamp) -> PendingLogin {
     PendingLogin {
         state_hash: state.hash(),
         provider: provider("acme-id"),
-        binding_hash: FlowSecret::generate().hash(),
+        binding_hash: binding.hash(),
         pkce_verifier: FlowSecret::generate(),
         nonce: FlowSecret::generate(),
         redirect_uri: "http://127.0.0.1:8080/api/v1/auth/oauth/acme-id/callback".into(),
@@ -131,28 +132,75 @@ fn login(state: &FlowSecret, at: Timestamp) -> PendingLogin {
     }
 }
 
+/// Takes the login of `state` as the browser holding `binding` would, at
+/// the start of its lifetime.
+async fn take(
+    store: &SeaPendingLogins,
+    state: &FlowSecret,
+    binding: &FlowSecret,
+) -> Option<PendingLogin> {
+    take_at(store, state, binding, &provider("acme-id"), base_time()).await
+}
+
+async fn take_at(
+    store: &SeaPendingLogins,
+    state: &FlowSecret,
+    binding: &FlowSecret,
+    provider: &ProviderName,
+    now: Timestamp,
+) -> Option<PendingLogin> {
+    let claim = PendingLoginClaim {
+        state_hash: &state.hash(),
+        provider,
+        binding_hash: &binding.hash(),
+        now,
+    };
+    store.take(&claim).await.unwrap()
+}
+
 async fn a_state_is_taken_once(db: Db) {
     let store = SeaPendingLogins::new(db);
-    let state = FlowSecret::generate();
-    let pending = login(&state, base_time());
+    let (state, binding) = (FlowSecret::generate(), FlowSecret::generate());
+    let pending = login(&state, &binding, base_time());
     store.save(&pending).await.unwrap();
+    assert_eq!(take(&store, &FlowSecret::generate(), &binding).await, None);
+    assert_eq!(take(&store, &state, &binding).await, Some(pending));
+    assert_eq!(take(&store, &state, &binding).await, None);
+}
+
+async fn a_claim_that_differs_in_any_part_takes_nothing(db: Db) {
+    let store = SeaPendingLogins::new(db);
+    let (state, binding) = (FlowSecret::generate(), FlowSecret::generate());
+    let pending = login(&state, &binding, base_time());
+    store.save(&pending).await.unwrap();
+    let acme = provider("acme-id");
+    let expired = base_time() + Duration::minutes(10);
+    assert_eq!(take(&store, &state, &FlowSecret::generate()).await, None);
+    let other = provider("other");
     assert_eq!(
-        store.take(&FlowSecret::generate().hash()).await.unwrap(),
+        take_at(&store, &state, &binding, &other, base_time()).await,
         None
     );
-    assert_eq!(store.take(&state.hash()).await.unwrap(), Some(pending));
-    assert_eq!(store.take(&state.hash()).await.unwrap(), None);
+    assert_eq!(
+        take_at(&store, &state, &binding, &acme, expired).await,
+        None
+    );
+    // None of those spent it.
+    assert_eq!(take(&store, &state, &binding).await, Some(pending));
 }
 
 async fn concurrent_takes_of_one_state_yield_it_once(db: Db) {
     let store = SeaPendingLogins::new(db);
-    let state = FlowSecret::generate();
-    store.save(&login(&state, base_time())).await.unwrap();
+    let (state, binding) = (FlowSecret::generate(), FlowSecret::generate());
+    store
+        .save(&login(&state, &binding, base_time()))
+        .await
+        .unwrap();
     let takes: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
-            let hash = state.hash();
-            tokio::spawn(async move { store.take(&hash).await.unwrap() })
+            let (state, binding) = (state.clone(), binding.clone());
+            tokio::spawn(async move { take(&store, &state, &binding).await })
         })
         .collect();
     let mut winners = 0;
@@ -166,14 +214,19 @@ async fn concurrent_takes_of_one_state_yield_it_once(db: Db) {
 
 async fn prune_removes_only_expired_states(db: Db) {
     let store = SeaPendingLogins::new(db);
-    let old = FlowSecret::generate();
-    let fresh = FlowSecret::generate();
+    let binding = FlowSecret::generate();
+    let (old, fresh) = (FlowSecret::generate(), FlowSecret::generate());
     store
-        .save(&login(&old, base_time() - Duration::minutes(11)))
+        .save(&login(&old, &binding, base_time() - Duration::minutes(11)))
         .await
         .unwrap();
-    store.save(&login(&fresh, base_time())).await.unwrap();
+    store
+        .save(&login(&fresh, &binding, base_time()))
+        .await
+        .unwrap();
     assert_eq!(store.prune(base_time()).await.unwrap(), 1);
-    assert_eq!(store.take(&old.hash()).await.unwrap(), None);
-    assert!(store.take(&fresh.hash()).await.unwrap().is_some());
+    let acme = provider("acme-id");
+    let long_ago = base_time() - Duration::minutes(11);
+    assert_eq!(take_at(&store, &old, &binding, &acme, long_ago).await, None);
+    assert!(take(&store, &fresh, &binding).await.is_some());
 }

@@ -77,14 +77,13 @@ async fn a_tampered_or_foreign_state_exchanges_nothing(app: &TestApp, provider: 
     assert_problem(response, StatusCode::BAD_REQUEST, "bad_request").await;
 
     // The right state from another browser (no cookie, or another one).
-    let (_, callback) = browser.start(app, "acme").await;
+    let (_, legit) = browser.start(app, "acme").await;
     let stranger = Browser::default();
-    let response = stranger.finish(app, &callback).await;
+    let response = stranger.finish(app, &legit).await;
     assert_problem(response, StatusCode::BAD_REQUEST, "bad_request").await;
     let mut other = Browser::default();
     other.start(app, "acme").await;
-    let (_, callback) = browser.start(app, "acme").await;
-    let response = other.finish(app, &callback).await;
+    let response = other.finish(app, &legit).await;
     assert_problem(response, StatusCode::BAD_REQUEST, "bad_request").await;
 
     // A state issued for another provider.
@@ -105,7 +104,8 @@ async fn a_tampered_or_foreign_state_exchanges_nothing(app: &TestApp, provider: 
         assert_problem(response, StatusCode::BAD_REQUEST, "bad_request").await;
     }
     assert_eq!(provider.token_requests(), 0, "no code was exchanged");
-    app.register("ada@example.com").await;
+    // None of that spent the real browser's state.
+    pair_of(browser.finish(app, &legit).await).await;
 }
 
 async fn replayed_states_and_codes_are_refused(app: &TestApp, provider: &FakeProvider) {
