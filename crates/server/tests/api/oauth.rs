@@ -14,6 +14,7 @@ on_both_with_provider!(
     first_sign_in_creates_the_account_and_the_next_finds_it,
     a_tampered_or_foreign_state_exchanges_nothing,
     replayed_states_and_codes_are_refused,
+    a_code_injected_into_another_flow_fails_pkce,
     an_id_token_with_the_wrong_nonce_is_refused,
     an_id_token_with_forged_claims_is_refused,
     a_provider_endpoint_that_redirects_is_not_followed,
@@ -365,4 +366,24 @@ async fn a_deleted_oauth_account_takes_its_link_along(app: &TestApp, _provider: 
     let second = me(app, &again).await;
     assert_eq!(second["email"], "ada@example.com");
     assert_ne!(second["id"], first["id"]);
+}
+
+async fn a_code_injected_into_another_flow_fails_pkce(app: &TestApp, provider: &FakeProvider) {
+    // The attacker's own, unspent code, pasted into the victim's callback
+    // (the victim's state and cookie). The plain OAuth 2 provider has no
+    // nonce: only PKCE ties the code to the flow that asked for it.
+    let mut attacker = Browser::default();
+    let (_, attackers) = attacker.start(app, "gh").await;
+    let code = param(&url::Url::parse(&attackers).unwrap(), "code").unwrap();
+    let mut victim = Browser::default();
+    let (_, victims) = victim.start(app, "gh").await;
+    let injected = with_param(&victims, "code", &code);
+    let response = victim.finish(app, &injected).await;
+    let body = assert_problem(response, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("invalid_grant"),
+        "{body}"
+    );
+    assert_eq!(provider.token_requests(), 1);
+    app.register("ada@example.com").await;
 }
