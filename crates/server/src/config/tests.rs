@@ -1,12 +1,29 @@
 //! Configuration parsing.
 
 use super::{AppEnv, ConfigError, JwtKey, LogFormat, Settings};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-fn temp_dir() -> PathBuf {
+/// A scratch data directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir() -> TempDir {
     let dir = std::env::temp_dir().join(format!("backend-api-config-{}", uuid_like()));
     std::fs::create_dir_all(&dir).ok();
-    dir
+    TempDir(dir)
 }
 
 fn uuid_like() -> String {
