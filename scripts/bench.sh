@@ -61,29 +61,7 @@ bare_bin="${CARGO_TARGET_DIR:-$root/benches/bare/target}/release/bare"
 # 3. A fresh database, dropped on exit.
 bench_database
 
-export DATABASE_URL="$database_url"
 export DATABASE_MAX_CONNECTIONS="$pool"
-export JWT_SECRET=bench-jwt-secret-that-is-long-enough-0123456789
-export SECRET_KEY=bench-secret-key-that-is-long-enough-0123456789
-export RATE_LIMIT_ENABLED=false
-export ACCESS_TOKEN_TTL_SECS=3600
-export LOG_FORMAT=json
-
-server_pid=""
-start_server() { # log level
-    local port
-    port="$(free_port)"
-    server_url="http://127.0.0.1:$port"
-    (cd "$work" && APP_ADDR="127.0.0.1:$port" RUST_LOG="$1" exec "$server_bin" serve) \
-        >>"$work/server.log" 2>&1 &
-    server_pid=$!
-    pids+=("$server_pid")
-    wait_ready "$server_url/health/ready" "$server_pid"
-}
-stop_server() {
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-}
 
 # 4. The real server and the seed: a user, its token, the items.
 log "starting the server on database $database"
@@ -234,7 +212,8 @@ fi
 if [[ " $scenarios " == *" bare "* ]]; then
     bare_port="$(free_port)"
     log "starting the bare baseline"
-    APP_ADDR="127.0.0.1:$bare_port" "$bare_bin" >"$work/bare.log" 2>&1 &
+    APP_ADDR="127.0.0.1:$bare_port" DATABASE_URL="$database_url" JWT_SECRET="$bench_jwt_secret" \
+        "$bare_bin" >"$work/bare.log" 2>&1 &
     bare_pid=$!
     pids+=("$bare_pid")
     # Any answer (401 without a token) means it listens.

@@ -40,29 +40,7 @@ load_bin="${CARGO_TARGET_DIR:-$root/benches/load/target}/release/load"
 ulimit -n "$(ulimit -Hn)"
 bench_database
 
-export DATABASE_URL="$database_url"
-export JWT_SECRET=bench-jwt-secret-that-is-long-enough-0123456789
-export SECRET_KEY=bench-secret-key-that-is-long-enough-0123456789
-export RATE_LIMIT_ENABLED=false
-export ACCESS_TOKEN_TTL_SECS=3600
 export WS_MAX_CONNECTIONS_PER_USER=100000
-export LOG_FORMAT=json
-export RUST_LOG=warn
-
-server_pid=""
-start_server() {
-    local port
-    port="$(free_port)"
-    server_url="http://127.0.0.1:$port"
-    (cd "$work" && APP_ADDR="127.0.0.1:$port" exec "$server_bin" serve) >>"$work/server.log" 2>&1 &
-    server_pid=$!
-    pids+=("$server_pid")
-    wait_ready "$server_url/health/ready" "$server_pid"
-}
-stop_server() {
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-}
 
 results=()
 run_load() { # mode args...
@@ -73,7 +51,7 @@ run_load() { # mode args...
 
 for scenario in $scenarios; do
     log "$scenario"
-    start_server
+    start_server warn
     token="$(python3 scripts/lib/seed.py token "$server_url")"
     case "$scenario" in
         fanout-*)

@@ -1,11 +1,14 @@
 # Shared by the `make bench` scripts (scripts/bench.sh, scripts/ws-bench.sh):
 # source it after `set -euo pipefail`. Defines log, free_port, wait_ready,
-# server_binary, and bench_database (a fresh PostgreSQL database, dropped
-# with every process in `pids` on exit). Needs `root` set to the checkout.
+# server_binary, bench_database (a fresh PostgreSQL database, dropped with
+# every process in `pids` on exit) and start_server / stop_server. Needs
+# `root` set to the checkout.
 
 admin_url="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 pids=()
+# The server's JWT secret (the bare baseline verifies the same tokens).
+bench_jwt_secret=bench-jwt-secret-that-is-long-enough-0123456789
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -64,4 +67,26 @@ bench_cleanup() {
         rm -rf "$work"
     fi
     exit "$status"
+}
+
+# Starts `server_bin` on `database_url` with fixed secrets, rate limits off
+# and JSON logs at level $1 (into $work/server.log); sets `server_url` and
+# `server_pid` and waits until it is ready. Settings in the caller's
+# environment (DATABASE_MAX_CONNECTIONS, WS_*) apply too.
+start_server() { # log level
+    local port
+    port="$(free_port)"
+    server_url="http://127.0.0.1:$port"
+    (cd "$work" && APP_ADDR="127.0.0.1:$port" RUST_LOG="$1" DATABASE_URL="$database_url" \
+        JWT_SECRET="$bench_jwt_secret" SECRET_KEY=bench-secret-key-that-is-long-enough-0123456789 \
+        RATE_LIMIT_ENABLED=false ACCESS_TOKEN_TTL_SECS=3600 LOG_FORMAT=json \
+        exec "$server_bin" serve) >>"$work/server.log" 2>&1 &
+    server_pid=$!
+    pids+=("$server_pid")
+    wait_ready "$server_url/health/ready" "$server_pid"
+}
+
+stop_server() {
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
 }
