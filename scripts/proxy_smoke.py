@@ -66,32 +66,45 @@ def exited(pid):
         return True
 
 
-class Load(threading.Thread):
-    """Requests through the proxy, one after another, until stopped:
-    reads and creates of items. Records every failure."""
+class Load:
+    """Requests through the proxy from `workers` threads, each one after
+    another, until stopped: reads and creates of items. Records every
+    failure."""
 
-    def __init__(self, proxy, token, item):
-        super().__init__(daemon=True)
+    def __init__(self, proxy, token, item, workers=4):
         self.proxy, self.token, self.item = proxy, token, item
         self.done = threading.Event()
+        self.lock = threading.Lock()
         self.count, self.failures = 0, []
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(workers)]
+        for thread in self.threads:
+            thread.start()
+
+    def one(self, n):
+        if n % 2:
+            status, _ = call("POST", f"{self.proxy}/api/v1/items", {"name": f"load {n}"}, self.token)
+            return status == 201, status
+        status, _ = call("GET", f"{self.proxy}/api/v1/items/{self.item}", token=self.token)
+        return status == 200, status
 
     def run(self):
+        n = 0
         while not self.done.is_set():
             try:
-                if self.count % 2:
-                    status, _ = call("POST", f"{self.proxy}/api/v1/items",
-                                     {"name": f"load {self.count}"}, self.token)
-                    ok = status == 201
-                else:
-                    status, _ = call("GET", f"{self.proxy}/api/v1/items/{self.item}",
-                                     token=self.token)
-                    ok = status == 200
-                if not ok:
-                    self.failures.append(f"request {self.count}: status {status}")
+                ok, status = self.one(n)
+                failure = None if ok else f"status {status}"
             except Exception as error:  # a refused or reset connection
-                self.failures.append(f"request {self.count}: {error!r}")
-            self.count += 1
+                failure = repr(error)
+            with self.lock:
+                self.count += 1
+                if failure:
+                    self.failures.append(failure)
+            n += 1
+
+    def stop(self):
+        self.done.set()
+        for thread in self.threads:
+            thread.join()
 
 
 async def main():
@@ -144,7 +157,6 @@ async def main():
 
     # Stop instance two under load: no request through nginx may fail.
     load = Load(proxy, token, item["id"])
-    load.start()
     await asyncio.sleep(1.0)
     before = load.count
     os.kill(args.two_pid, signal.SIGTERM)
@@ -154,13 +166,13 @@ async def main():
             raise SystemExit("FAIL instance two did not stop after SIGTERM")
         await asyncio.sleep(0.05)
     await asyncio.sleep(1.0)
-    load.done.set()
-    load.join()
+    load.stop()
     if load.failures:
         raise SystemExit(f"FAIL requests failed while instance two stopped: {load.failures[:5]}")
     if load.count - before < 20:
         raise SystemExit(f"FAIL too few requests around the stop ({load.count - before})")
-    print(f"ok   instance two stopped (SIGTERM) under load: {load.count} requests, none failed")
+    print(f"ok   instance two stopped (SIGTERM) under load: {load.count} requests"
+          f" from {len(load.threads)} threads, none failed")
     for _ in range(2):
         expect(call("GET", f"{proxy}/health/ready")[0], 200, "GET /health/ready via nginx after the stop")
 

@@ -3,6 +3,7 @@
 //! description. It names no database type.
 
 pub mod cors;
+pub mod draining;
 pub mod dto;
 pub mod error;
 pub mod etag;

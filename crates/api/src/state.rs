@@ -39,6 +39,9 @@ pub struct AppState {
     pub oauth: OAuthService,
     /// What `/health/ready` checks.
     pub dependencies: Vec<Arc<dyn DependencyCheck>>,
+    /// Set at shutdown; counts requests in flight (list it in
+    /// `dependencies` too, for readiness).
+    pub draining: crate::draining::Draining,
     /// Rate limits; `None` when `RATE_LIMIT_ENABLED=false`.
     pub rate_limits: Option<Arc<RateLimits>>,
     /// What `/metrics` serves; `None`: an empty exposition.

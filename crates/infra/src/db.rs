@@ -2,10 +2,13 @@
 //! PostgreSQL as ARCHITECTURE.md asks.
 
 use crate::InfraError;
+use sea_orm::sqlx::Connection;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How long a SQLite connection waits for a lock before giving up.
@@ -15,6 +18,8 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct Db {
     conn: DatabaseConnection,
+    /// Set by [`Db::check_connections_before_use`].
+    check_before_use: Arc<AtomicBool>,
 }
 
 impl Db {
@@ -23,13 +28,15 @@ impl Db {
     /// `sqlite:` URLs get the parent folder of their file created, WAL
     /// journal, a 5 s busy timeout, `foreign_keys=ON` and
     /// `synchronous=NORMAL`. `postgres://` and `postgresql://` URLs skip the
-    /// ping before each checkout (it cost ~10% on hot paths).
+    /// ping before each checkout (it cost ~10% on hot paths) until
+    /// [`Db::check_connections_before_use`].
     ///
     /// # Errors
     /// [`InfraError::UnsupportedDatabase`] for other schemes,
     /// [`InfraError::CreateDir`] when the SQLite folder can't be made,
     /// [`InfraError::Connect`] when connecting fails.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, InfraError> {
+        let check_before_use = Arc::new(AtomicBool::new(false));
         let mut options = ConnectOptions::new(url);
         options
             .max_connections(max_connections.max(1))
@@ -44,13 +51,32 @@ impl Db {
             });
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             options.test_before_acquire(false);
+            let check = check_before_use.clone();
+            options.map_sqlx_postgres_before_acquire(move |conn, _| {
+                let check = check.load(Ordering::Relaxed);
+                Box::pin(async move { Ok(!check || conn.ping().await.is_ok()) })
+            });
         } else {
             return Err(InfraError::UnsupportedDatabase);
         }
         let conn = Database::connect(options)
             .await
             .map_err(InfraError::Connect)?;
-        Ok(Db { conn })
+        Ok(Db {
+            conn,
+            check_before_use,
+        })
+    }
+
+    /// From now on a pooled PostgreSQL connection is pinged before each
+    /// checkout, and replaced when the ping fails. For shutdown: a
+    /// connection belongs to the async runtime that opened it, the web
+    /// server's idle worker threads stop (with their runtimes) first, and
+    /// the connections they opened would fail the requests other workers
+    /// are still finishing. (SQLite connections run on threads of their
+    /// own and are not affected.)
+    pub fn check_connections_before_use(&self) {
+        self.check_before_use.store(true, Ordering::Relaxed);
     }
 
     /// Checks that the database answers.

@@ -4,6 +4,7 @@ use crate::config::{AppEnv, Settings};
 use crate::{janitor, telemetry, wiring};
 use actix_ws::CloseCode;
 use anyhow::Context;
+use api::draining::Draining;
 use api::rate_limit::{RateLimitConfig, RateLimits};
 use api::realtime::hub::CloseSignal;
 use api::realtime::{Realtime, RealtimeConfig};
@@ -26,6 +27,9 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     realtime: Realtime,
+    db: Db,
+    draining: Draining,
+    grace: Duration,
     background: Vec<JoinHandle<()>>,
 }
 
@@ -55,8 +59,11 @@ impl Application {
             ));
         }
         let (realtime, hub) = Realtime::new(realtime_config(&settings), events.clone());
-        let mut dependencies: Vec<Arc<dyn DependencyCheck>> =
-            vec![Arc::new(DatabaseCheck(db.clone()))];
+        let draining = Draining::default();
+        let mut dependencies: Vec<Arc<dyn DependencyCheck>> = vec![
+            Arc::new(DatabaseCheck(db.clone())),
+            Arc::new(draining.clone()),
+        ];
         let hub = match &settings.broker_url {
             Some(url) => {
                 let bus = infra::bus::connect(url.as_str(), &settings.broker_channel)
@@ -87,6 +94,7 @@ impl Application {
             idempotency: services.idempotency.clone(),
             oauth: services.oauth,
             dependencies,
+            draining: draining.clone(),
             rate_limits: rate_limits.clone(),
             metrics: Some(Arc::new(telemetry::Metrics::new(db.clone()))),
         };
@@ -136,6 +144,9 @@ impl Application {
             port,
             server,
             realtime,
+            db,
+            draining,
+            grace: settings.shutdown_grace,
             background,
         })
     }
@@ -145,23 +156,22 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT or SIGTERM, then shuts down gracefully: sockets
-    /// are closed with 1001, no new connections are accepted, and in-flight
-    /// requests get the shutdown grace period to finish.
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully (see
+    /// [`drain`]).
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let handle = self.server.handle();
-        let realtime = self.realtime.clone();
+        let stopping = Stopping {
+            handle: self.server.handle(),
+            realtime: self.realtime.clone(),
+            db: self.db.clone(),
+            draining: self.draining.clone(),
+            grace: self.grace,
+        };
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
-            tracing::info!("shutting down");
-            realtime.hub.close_all(CloseSignal {
-                code: CloseCode::Away,
-                reason: "server shutting down",
-            });
-            handle.stop(true).await;
+            drain(stopping).await;
         });
         let result = self.server.await;
         on_signal.abort();
@@ -170,6 +180,51 @@ impl Application {
         }
         result
     }
+}
+
+/// What a graceful shutdown acts on.
+struct Stopping {
+    handle: actix_web::dev::ServerHandle,
+    realtime: Realtime,
+    db: Db,
+    draining: Draining,
+    grace: Duration,
+}
+
+/// The graceful shutdown: readiness turns 503 and responses close their
+/// connections (draining); WebSockets are closed with 1001; no new
+/// connection is accepted (a proxy's next one waits in the listen backlog
+/// and is refused when the listener closes, so it goes elsewhere); the
+/// requests in flight get the grace period to finish; then the workers
+/// stop.
+///
+/// Waiting for the requests before stopping the workers matters on
+/// PostgreSQL: actix stops idle workers at once, with their async runtimes,
+/// and a database connection belongs to the runtime that opened it, so a
+/// request still running on another worker could find its connection
+/// dead. For what still queries afterwards (the relay, closing sockets),
+/// pooled connections are then checked before use.
+async fn drain(stopping: Stopping) {
+    tracing::info!("shutting down");
+    stopping.draining.start();
+    stopping.realtime.hub.close_all(CloseSignal {
+        code: CloseCode::Away,
+        reason: "server shutting down",
+    });
+    stopping.handle.pause().await;
+    let deadline = tokio::time::Instant::now() + stopping.grace;
+    while stopping.draining.in_flight() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let finished = stopping.draining.in_flight() == 0;
+    if !finished {
+        tracing::warn!(
+            in_flight = stopping.draining.in_flight(),
+            "requests still running after SHUTDOWN_GRACE_SECS; stopping anyway"
+        );
+    }
+    stopping.db.check_connections_before_use();
+    stopping.handle.stop(finished).await;
 }
 
 async fn shutdown_signal() {

@@ -2,6 +2,7 @@
 //! line, security headers, and problem+json bodies for every error.
 
 use super::{RequestId, SecurityHeaders};
+use crate::draining::Draining;
 use crate::error::ApiError;
 use crate::extract::{bearer_token, client_ip};
 use crate::problem::{PROBLEM_JSON, Problem};
@@ -9,8 +10,8 @@ use crate::rate_limit::Limited;
 use crate::state::{ApiConfig, AppState};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 use std::fmt;
@@ -34,6 +35,10 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let request_id = RequestId::from_header(req.headers().get(&X_REQUEST_ID));
+    let draining = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.draining.clone());
+    let _in_flight = draining.as_ref().map(Draining::begin);
     let config = req.app_data::<web::Data<ApiConfig>>();
     let hsts = config.is_some_and(|config| config.production);
     let traced = config.is_some_and(|config| config.export_traces);
@@ -75,6 +80,12 @@ pub async fn request_context(
                 response = with_problem_body(response, &request_id);
             }
             finish_headers(response.headers_mut(), &request_id, security);
+            if draining.as_ref().is_some_and(Draining::is_draining)
+                && status != StatusCode::SWITCHING_PROTOCOLS
+            {
+                let head = response.response_mut().head_mut();
+                head.set_connection_type(ConnectionType::Close);
+            }
             let route = response.request().match_pattern();
             (status, route, Ok(response))
         }

@@ -1,5 +1,7 @@
 //! Graceful shutdown of the real binary: on SIGTERM sockets close with
-//! 1001 and a request already in flight still completes.
+//! 1001, a kept-alive connection is answered with readiness 503 and
+//! `Connection: close` while requests drain, and a request already in
+//! flight still completes.
 
 use crate::binary::Binary;
 use crate::ws::{WAIT, closed};
@@ -44,6 +46,14 @@ async fn sigterm_closes_sockets_with_1001_and_lets_requests_finish() {
         .headers_mut()
         .insert("authorization", bearer.parse().unwrap());
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    // A connection kept alive across the signal, as a proxy's would be.
+    let kept_alive = reqwest::Client::builder().http1_only().build().unwrap();
+    let live = kept_alive
+        .get(format!("{base}/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
 
     // A request whose body is only half sent when SIGTERM arrives.
     let body = register("late@example.com").to_string();
@@ -62,6 +72,18 @@ async fn sigterm_closes_sockets_with_1001_and_lets_requests_finish() {
         closed(&mut socket).await.0,
         CloseCode::Away,
         "sockets close with 1001"
+    );
+    // Draining: the request below is still in flight, so the workers run.
+    let ready = kept_alive
+        .get(format!("{base}/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503, "draining: not ready");
+    assert_eq!(
+        ready.headers()["connection"],
+        "close",
+        "draining: connections close after their request"
     );
 
     in_flight.write_all(rest.as_bytes()).await.unwrap();
