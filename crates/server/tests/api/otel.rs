@@ -2,7 +2,8 @@
 //! a small receiver here. A request carrying a W3C `traceparent` arrives
 //! as a server span under the caller's trace and span, with its database
 //! calls as descendants; a WebSocket connection has a span of its own with
-//! connection and user ids, linked to the upgrade request.
+//! connection and user ids, linked to the upgrade request, and an agent's
+//! connection one with the agent's and its owner's ids.
 
 use crate::binary::Binary;
 use crate::ws::{WAIT, next, send};
@@ -221,6 +222,40 @@ async fn otel_export_puts_requests_under_the_callers_trace_with_database_spans()
             .iter()
             .any(|l| l.span_id == upgrade_span.span_id),
         "the connection links to its upgrade request"
+    );
+
+    // An agent's connection: its span carries the agent and its owner.
+    let agent: serde_json::Value = client
+        .post(format!("{}/api/v1/agents", server.base))
+        .bearer_auth(pair["access_token"].as_str().unwrap())
+        .json(&serde_json::json!({"name": "traced"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = format!(
+        "ws://127.0.0.1:{}/ws/agent?access_token={}",
+        server.port,
+        agent["token"].as_str().unwrap()
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    send(&mut socket, serde_json::json!({"type": "ping", "id": 2})).await;
+    assert_eq!(next(&mut socket).await["type"], "pong");
+    socket.close(None).await.unwrap();
+    let connection = collected
+        .until("agent_websocket span", |c| {
+            c.find(|s| s.name == "agent_websocket")
+        })
+        .await;
+    assert_eq!(
+        attribute(&connection, "agent_id"),
+        agent["id"].as_str().map(str::to_owned)
+    );
+    assert_eq!(
+        attribute(&connection, "user_id"),
+        user["id"].as_str().map(str::to_owned)
     );
 
     server.terminate();
