@@ -82,6 +82,17 @@ impl Binary {
         assert!(status.success());
     }
 
+    /// Kills the process and returns what it wrote to a piped stderr.
+    pub fn kill_and_read_stderr(&mut self) -> String {
+        self.child.kill().unwrap();
+        let mut logs = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut stderr, &mut logs).unwrap();
+        }
+        let _ = self.child.wait();
+        logs
+    }
+
     /// Waits (at most [`WAIT`]) for the process to exit.
     pub async fn exited(mut self) -> ExitStatus {
         let started = tokio::time::Instant::now();

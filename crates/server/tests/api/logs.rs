@@ -2,63 +2,22 @@
 //! login, a refresh, a WebSocket upgrade with `?access_token=` and an
 //! OAuth sign-in (whose callback carries `code` and `state` in its query).
 
-use crate::ws::WAIT;
-use std::io::Read;
-use std::process::{Command, Stdio};
+use crate::binary::Binary;
+use std::process::Stdio;
 use std::time::Duration;
 
 #[tokio::test]
 async fn passwords_and_tokens_never_reach_the_logs() {
-    let dir = std::env::temp_dir().join(format!(
-        "backend-api-logs-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
     let provider = crate::oidc_provider::FakeProvider::start().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_backend-api"))
-        .current_dir(&dir)
-        .env_clear()
-        .env("APP_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/app.db?mode=rwc", dir.display()),
-        )
-        .env(
-            "JWT_SECRET",
-            "logs-test-jwt-secret-that-is-long-enough-0123",
-        )
-        .env(
-            "SECRET_KEY",
-            "logs-test-secret-key-that-is-long-enough-0123",
-        )
-        .env("RATE_LIMIT_ENABLED", "false")
-        .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .envs(provider.env())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let provider_env = provider.env();
+    let mut vars = vec![("LOG_FORMAT", "json"), ("RUST_LOG", "debug")];
+    vars.extend(provider_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut server = Binary::start(&vars, Stdio::piped()).await;
+    let (port, base) = (server.port, server.base.clone());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let started = tokio::time::Instant::now();
-    while client
-        .get(format!("{base}/health/live"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(started.elapsed() < WAIT, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let password = "a-very-recognisable-password-42";
     let credentials = serde_json::json!({"email": "ada@example.com", "password": password});
     client
@@ -115,15 +74,7 @@ async fn passwords_and_tokens_never_reach_the_logs() {
     let replay = browser.finish_with(&client, &callback).await;
     assert_eq!(replay.status(), reqwest::StatusCode::BAD_REQUEST);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    child.kill().unwrap();
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
-    let _ = child.wait();
+    let logs = server.kill_and_read_stderr();
     assert!(logs.contains("request finished"), "the logs were captured");
     assert!(
         logs.contains("/api/v1/auth/oauth/{provider}/callback"),
@@ -150,5 +101,4 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         assert!(!logs.contains(secret), "the {what} is in the logs");
     }
     provider.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
