@@ -3,7 +3,8 @@
 //! when dropped. For what only a whole process shows (signals, the global
 //! log subscriber, trace export).
 
-use crate::ws::WAIT;
+use crate::ws::{Socket, WAIT, connect_bearer};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
@@ -71,6 +72,29 @@ impl Binary {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         binary
+    }
+
+    /// POSTs `body` as JSON to `path` (with `token` as bearer) and returns
+    /// the JSON answer.
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Value {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Logs in with `credentials` (`{email, password}`): the token pair.
+    pub async fn login(&self, credentials: &Value) -> Value {
+        self.post_json("/api/v1/auth/login", credentials, None)
+            .await
+    }
+
+    /// A `/ws` connection with `Authorization: Bearer <access>`.
+    pub async fn ws(&self, access: &str) -> Socket {
+        connect_bearer(&format!("ws://127.0.0.1:{}/ws", self.port), access).await
     }
 
     /// Sends SIGTERM.

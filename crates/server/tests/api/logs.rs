@@ -20,31 +20,18 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         .unwrap();
     let password = "a-very-recognisable-password-42";
     let credentials = serde_json::json!({"email": "ada@example.com", "password": password});
-    client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap();
-    let pair: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    server
+        .post_json("/api/v1/auth/register", &credentials, None)
+        .await;
+    let pair = server.login(&credentials).await;
     let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
-    let next: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/refresh"))
-        .json(&serde_json::json!({"refresh_token": refresh}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let next = server
+        .post_json(
+            "/api/v1/auth/refresh",
+            &serde_json::json!({"refresh_token": refresh}),
+            None,
+        )
+        .await;
     let access = next["access_token"].as_str().unwrap().to_owned();
     let url = format!("ws://127.0.0.1:{port}/ws?access_token={access}");
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();

@@ -18,7 +18,6 @@ use prost::Message;
 use std::collections::HashMap;
 use std::process::Stdio;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// What the receiver got: `service.name` of the batch, and its spans.
 type Batch = (String, Vec<Span>);
@@ -185,23 +184,8 @@ async fn otel_export_puts_requests_under_the_callers_trace_with_database_spans()
     assert_eq!(hex(&database.trace_id), trace_id);
 
     // A WebSocket connection: its own span, linked to the upgrade request.
-    let pair: serde_json::Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&credentials)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut upgrade = format!("ws://127.0.0.1:{}/ws", server.port)
-        .into_client_request()
-        .unwrap();
-    let bearer = format!("Bearer {}", pair["access_token"].as_str().unwrap());
-    upgrade
-        .headers_mut()
-        .insert("authorization", bearer.parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(upgrade).await.unwrap();
+    let pair = server.login(&credentials).await;
+    let mut socket = server.ws(pair["access_token"].as_str().unwrap()).await;
     send(&mut socket, serde_json::json!({"type": "ping", "id": 1})).await;
     assert_eq!(next(&mut socket).await["type"], "pong");
     socket.close(None).await.unwrap();
@@ -225,16 +209,13 @@ async fn otel_export_puts_requests_under_the_callers_trace_with_database_spans()
     );
 
     // An agent's connection: its span carries the agent and its owner.
-    let agent: serde_json::Value = client
-        .post(format!("{}/api/v1/agents", server.base))
-        .bearer_auth(pair["access_token"].as_str().unwrap())
-        .json(&serde_json::json!({"name": "traced"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let agent = server
+        .post_json(
+            "/api/v1/agents",
+            &serde_json::json!({"name": "traced"}),
+            pair["access_token"].as_str(),
+        )
+        .await;
     let url = format!(
         "ws://127.0.0.1:{}/ws/agent?access_token={}",
         server.port,

@@ -9,7 +9,6 @@ use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 #[tokio::test]
@@ -20,32 +19,12 @@ async fn sigterm_closes_sockets_with_1001_and_lets_requests_finish() {
     )
     .await;
     let (port, base) = (server.port, server.base.clone());
-    let client = reqwest::Client::new();
     let register =
         |email: &str| serde_json::json!({"email": email, "password": "correct horse battery"});
-    client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&register("ada@example.com"))
-        .send()
-        .await
-        .unwrap();
-    let pair: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&register("ada@example.com"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut request = format!("ws://127.0.0.1:{port}/ws")
-        .into_client_request()
-        .unwrap();
-    let bearer = format!("Bearer {}", pair["access_token"].as_str().unwrap());
-    request
-        .headers_mut()
-        .insert("authorization", bearer.parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let ada = register("ada@example.com");
+    server.post_json("/api/v1/auth/register", &ada, None).await;
+    let pair = server.login(&ada).await;
+    let mut socket = server.ws(pair["access_token"].as_str().unwrap()).await;
     // A connection kept alive across the signal, as a proxy's would be.
     let kept_alive = reqwest::Client::builder().http1_only().build().unwrap();
     let live = kept_alive

@@ -35,7 +35,8 @@ impl TestApp {
     }
 }
 
-async fn connect_bearer(url: &str, token: &str) -> Socket {
+/// Connects to `url` with `Authorization: Bearer <token>`.
+pub async fn connect_bearer(url: &str, token: &str) -> Socket {
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
