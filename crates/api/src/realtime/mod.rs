@@ -29,10 +29,11 @@ pub struct RealtimeConfig {
     pub send_queue: usize,
     /// Open sockets per user (`WS_MAX_CONNECTIONS_PER_USER`).
     pub max_connections_per_user: usize,
-    /// Whether `join`/`publish` frames (and agents' heartbeats) are rate
-    /// limited.
+    /// Whether `join`/`publish` frames are rate limited (and agents'
+    /// heartbeats thinned out before they reach dashboards).
     pub rate_limit: bool,
-    /// The `join`/`publish` (heartbeat) limit per connection and second.
+    /// The `join`/`publish` (fanned-out heartbeat) limit per connection and
+    /// second.
     pub frames_per_second: u32,
 }
 
