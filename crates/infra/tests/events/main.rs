@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 #[path = "../items/support.rs"]
 #[allow(dead_code)]
 mod support;

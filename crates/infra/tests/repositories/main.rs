@@ -4,6 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[path = "../common/mod.rs"]
+#[allow(dead_code)] // the stored owner and `at` serve the other crates
+mod common;
+
 mod support;
 
 mod migrations;

@@ -1,4 +1,5 @@
-//! Builders for rows and the macro that runs a body on both databases.
+//! Builders for rows, and what every infra test crate shares
+//! (`crate::common`), re-exported.
 
 use domain::model::{
     AccessGrant, ClientInfo, DisplayName, Email, NewUser, PasswordHash, RefreshRecord,
@@ -7,39 +8,8 @@ use domain::model::{
 use time::Duration;
 use uuid::Uuid;
 
-/// Runs `async fn $name(db: Db)` as two tests, `$name::sqlite` and
-/// `$name::postgres`; the PostgreSQL one is skipped with a note when
-/// `TEST_DATABASE_URL` is unset (and fails when `REQUIRE_SERVICES=1`).
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use infra::testing::TestDatabase;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                let test_db = TestDatabase::sqlite().await;
-                super::$name(test_db.db().clone()).await;
-                test_db.drop_database().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                let Some(test_db) = TestDatabase::postgres().await else {
-                    eprintln!("skipped: TEST_DATABASE_URL is not set");
-                    return;
-                };
-                super::$name(test_db.db().clone()).await;
-                test_db.drop_database().await;
-            }
-        }
-    )*};
-}
-pub(crate) use on_both;
-
-/// A fixed instant to build rows around, in whole microseconds.
-pub fn base_time() -> Timestamp {
-    Timestamp::from_unix_micros(1_790_000_000_123_456).unwrap()
-}
+pub use crate::common::base_time;
+pub(crate) use crate::common::on_both;
 
 /// An enabled user with `email`, created at `created_at`.
 pub fn new_user(email: &str, created_at: Timestamp) -> NewUser {
