@@ -164,6 +164,18 @@ pub fn is_json_content(req: &HttpRequest) -> bool {
         })
 }
 
+/// Parses the body of a JSON write (`POST`, `PUT`, `PATCH`) read as bytes:
+/// the media type first, then the JSON object.
+///
+/// # Errors
+/// 415 when the body is not declared JSON; else as [`json_object`].
+pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    if !is_json_content(req) {
+        return Err(ApiError::unsupported_media_type("application/json"));
+    }
+    json_object(body)
+}
+
 /// Parses `body` as a JSON object, then as `T` (see [`JsonObject`]).
 ///
 /// # Errors

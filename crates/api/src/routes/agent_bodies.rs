@@ -1,13 +1,11 @@
 //! Request and response bodies of `/api/v1/agents`, and their conversions
 //! into and out of the domain.
 
-use super::items::{keep, present};
-use crate::error::ApiError;
-use domain::FieldError;
-use domain::model::{
-    Agent, AgentChange, AgentDraft, AgentName, AgentStatus, Attributes, AttributesChange,
-    Description,
+use super::fields::{
+    description, description_change, keep, name_change, object_change, object_or_empty, present,
 };
+use crate::error::ApiError;
+use domain::model::{Agent, AgentChange, AgentDraft, AgentName, AgentStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -29,13 +27,6 @@ pub struct AgentRequest {
     pub metadata: Option<Value>,
 }
 
-fn object(value: Option<Value>, field: &str) -> Result<Attributes, FieldError> {
-    match value {
-        None | Some(Value::Null) => Ok(Attributes::default()),
-        Some(value) => Attributes::parse(value, field),
-    }
-}
-
 impl AgentRequest {
     /// The validated draft; every broken field is reported.
     ///
@@ -44,15 +35,12 @@ impl AgentRequest {
     pub fn try_into_domain(self) -> Result<AgentDraft, ApiError> {
         let mut errors = Vec::new();
         let name = keep(&mut errors, AgentName::parse(&self.name));
-        let description = keep(
+        let description = keep(&mut errors, description(self.description.as_deref()));
+        let capabilities = keep(
             &mut errors,
-            self.description
-                .as_deref()
-                .map(Description::parse)
-                .transpose(),
+            object_or_empty(self.capabilities, "capabilities"),
         );
-        let capabilities = keep(&mut errors, object(self.capabilities, "capabilities"));
-        let metadata = keep(&mut errors, object(self.metadata, "metadata"));
+        let metadata = keep(&mut errors, object_or_empty(self.metadata, "metadata"));
         match (name, description, capabilities, metadata) {
             (Some(name), Some(description), Some(capabilities), Some(metadata)) => Ok(AgentDraft {
                 name,
@@ -87,22 +75,6 @@ pub struct AgentPatchRequest {
     pub metadata: Option<Option<Value>>,
 }
 
-fn object_change(
-    errors: &mut Vec<FieldError>,
-    value: Option<Option<Value>>,
-    field: &str,
-) -> AttributesChange {
-    match value {
-        None => AttributesChange::Keep,
-        Some(None) => AttributesChange::Replace(Attributes::default()),
-        Some(Some(Value::Object(patch))) => AttributesChange::Merge(patch),
-        Some(Some(_)) => {
-            errors.push(FieldError::new(field, "must be a JSON object or null"));
-            AttributesChange::Keep
-        }
-    }
-}
-
 impl AgentPatchRequest {
     /// The validated change; every broken field is reported.
     ///
@@ -110,19 +82,8 @@ impl AgentPatchRequest {
     /// 422 listing each invalid field.
     pub fn try_into_domain(self) -> Result<AgentChange, ApiError> {
         let mut errors = Vec::new();
-        let name = match self.name {
-            None => None,
-            Some(None) => keep(
-                &mut errors,
-                Err(FieldError::new("name", "must not be null")),
-            ),
-            Some(Some(raw)) => keep(&mut errors, AgentName::parse(&raw)),
-        };
-        let description = match self.description {
-            None => None,
-            Some(None) => Some(None),
-            Some(Some(raw)) => keep(&mut errors, Description::parse(&raw).map(Some)),
-        };
+        let name = name_change(&mut errors, self.name);
+        let description = description_change(&mut errors, self.description);
         let capabilities = object_change(&mut errors, self.capabilities, "capabilities");
         let metadata = object_change(&mut errors, self.metadata, "metadata");
         if errors.is_empty() {

@@ -6,29 +6,21 @@ use super::agent_bodies::{
     AgentBody, AgentCreatedBody, AgentListParams, AgentPage, AgentPatchRequest, AgentRequest,
     AgentTokenBody, parse_status,
 };
-use super::items::json_body;
 use super::list::ListParams;
+use super::versioned::{Secrecy, created, ok_unless_not_modified, ok_with_etag};
 use crate::error::ApiError;
-use crate::etag::{etag, if_match, if_none_match};
-use crate::extract::Authenticated;
+use crate::etag::if_match;
+use crate::extract::{Authenticated, json_body};
 use crate::idempotency;
 use crate::problem::Problem;
 use crate::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::model::{Agent, AgentChange, AgentId, AttributesChange, MetadataFilter, MetadataPatch};
-use domain::ports::StoredResponse;
+use domain::model::{AgentChange, AgentId, AttributesChange, MetadataFilter, MetadataPatch};
 use domain::services::{AGENT_SORTS, AgentListQuery};
 use serde_json::Value;
 
 const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
-
-fn agent_response(status: StatusCode, agent: Agent) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag(agent.version)))
-        .json(AgentBody::from(agent))
-}
 
 fn agent_id(id: web::Path<uuid::Uuid>) -> AgentId {
     AgentId(id.into_inner())
@@ -65,29 +57,13 @@ pub async fn create(
         || async {
             let draft = json_body::<AgentRequest>(&req, &body)?.try_into_domain()?;
             let (agent, token) = state.agents.create(&caller.0, draft).await?;
-            let headers = vec![
-                (
-                    header::LOCATION.to_string(),
-                    format!("/api/v1/agents/{}", agent.id),
-                ),
-                (header::ETAG.to_string(), etag(agent.version)),
-                (
-                    header::CONTENT_TYPE.to_string(),
-                    "application/json".to_owned(),
-                ),
-                (header::CACHE_CONTROL.to_string(), "no-store".to_owned()),
-            ];
-            let created = AgentCreatedBody {
+            let location = format!("/api/v1/agents/{}", agent.id);
+            let version = agent.version;
+            let body = AgentCreatedBody {
                 agent: AgentBody::from(agent),
                 token: token.as_str().to_owned(),
             };
-            let body = serde_json::to_vec(&created).map_err(|e| ApiError::internal(&e))?;
-            Ok(StoredResponse {
-                status: 201,
-                headers,
-                body,
-                secret: true,
-            })
+            created(location, version, &body, Secrecy::Secret)
         },
     )
     .await
@@ -177,12 +153,7 @@ pub async fn get(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let agent = state.agents.get(&caller.0, agent_id(id)).await?;
-    if if_none_match(&req, agent.version)? {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag(agent.version)))
-            .finish());
-    }
-    Ok(agent_response(StatusCode::OK, agent))
+    ok_unless_not_modified(&req, agent.version, AgentBody::from(agent))
 }
 
 /// Changes some fields; `capabilities` and `metadata` are merged
@@ -213,11 +184,7 @@ pub async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let change = json_body::<AgentPatchRequest>(&req, &body)?.try_into_domain()?;
-    let agent = state
-        .agents
-        .update(&caller.0, agent_id(id), change, if_match(&req)?)
-        .await?;
-    Ok(agent_response(StatusCode::OK, agent))
+    update(&state, &caller, &req, id, change).await
 }
 
 /// Replaces an agent's fields (not its token or connection state).
@@ -244,16 +211,23 @@ pub async fn put(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let draft = json_body::<AgentRequest>(&req, &body)?.try_into_domain()?;
+    update(&state, &caller, &req, id, AgentChange::from(draft)).await
+}
+
+/// Applies the change of a PATCH or PUT under the request's `If-Match`.
+async fn update(
+    state: &AppState,
+    caller: &Authenticated,
+    req: &HttpRequest,
+    id: web::Path<uuid::Uuid>,
+    change: AgentChange,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(req)?;
     let agent = state
         .agents
-        .update(
-            &caller.0,
-            agent_id(id),
-            AgentChange::from(draft),
-            if_match(&req)?,
-        )
+        .update(&caller.0, agent_id(id), change, expected)
         .await?;
-    Ok(agent_response(StatusCode::OK, agent))
+    Ok(ok_with_etag(agent.version, AgentBody::from(agent)))
 }
 
 /// Deletes an agent.
@@ -347,7 +321,7 @@ pub async fn patch_metadata(
             ));
         }
     };
-    Ok(agent_response(StatusCode::OK, agent))
+    Ok(ok_with_etag(agent.version, AgentBody::from(agent)))
 }
 
 /// Gives the agent a new token, shown once; the old one stops working at

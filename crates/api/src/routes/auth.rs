@@ -230,7 +230,7 @@ pub async fn refresh(
         let pair = state.auth.refresh(&token).await?;
         return Ok(browser::respond(pair, &config));
     }
-    let body: RefreshRequest = super::items::json_body(&req, &body)?;
+    let body: RefreshRequest = crate::extract::json_body(&req, &body)?;
     if body.refresh_token.len() > 512 {
         return Err(FieldError::new("refresh_token", "must be at most 512 characters").into());
     }

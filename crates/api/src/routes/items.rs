@@ -1,23 +1,22 @@
 //! `/api/v1/items`: CRUD with ETags, merge-patch, idempotent creates and
 //! keyset lists.
 
+use super::fields::{
+    description, description_change, keep, name_change, object_change, object_or_empty, present,
+};
 use super::list::ListParams;
+use super::versioned::{Secrecy, created, ok_unless_not_modified, ok_with_etag};
 use crate::dto::{ItemBody, ItemPage};
 use crate::error::ApiError;
-use crate::etag::{etag, if_match, if_none_match};
-use crate::extract::{Authenticated, json_object};
+use crate::etag::if_match;
+use crate::extract::{Authenticated, json_body};
 use crate::idempotency;
 use crate::problem::Problem;
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::FieldError;
-use domain::model::{
-    Attributes, AttributesChange, Description, Item, ItemChange, ItemDraft, ItemId, ItemName,
-};
-use domain::ports::StoredResponse;
+use domain::model::{ItemChange, ItemDraft, ItemId, ItemName};
 use domain::services::{ITEM_SORTS, ItemListQuery};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -36,25 +35,17 @@ pub struct ItemRequest {
 
 impl ItemRequest {
     fn try_into_domain(self) -> Result<ItemDraft, ApiError> {
-        let name = ItemName::parse(&self.name);
-        let description = self
-            .description
-            .as_deref()
-            .map(Description::parse)
-            .transpose();
-        let attributes = match self.attributes {
-            None | Some(Value::Null) => Ok(Attributes::default()),
-            Some(value) => Attributes::parse(value, "attributes"),
-        };
+        let mut errors = Vec::new();
+        let name = keep(&mut errors, ItemName::parse(&self.name));
+        let description = keep(&mut errors, description(self.description.as_deref()));
+        let attributes = keep(&mut errors, object_or_empty(self.attributes, "attributes"));
         match (name, description, attributes) {
-            (Ok(name), Ok(description), Ok(attributes)) => Ok(ItemDraft {
+            (Some(name), Some(description), Some(attributes)) => Ok(ItemDraft {
                 name,
                 description,
                 attributes,
             }),
-            (n, d, a) => Err(ApiError::validation(
-                [n.err(), d.err(), a.err()].into_iter().flatten().collect(),
-            )),
+            _ => Err(ApiError::validation(errors)),
         }
     }
 }
@@ -77,41 +68,12 @@ pub struct ItemPatchRequest {
     pub attributes: Option<Option<Value>>,
 }
 
-/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
-pub(super) fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 impl ItemPatchRequest {
     fn try_into_domain(self) -> Result<ItemChange, ApiError> {
         let mut errors = Vec::new();
-        let name = match self.name {
-            None => None,
-            Some(None) => keep(
-                &mut errors,
-                Err(FieldError::new("name", "must not be null")),
-            ),
-            Some(Some(raw)) => keep(&mut errors, ItemName::parse(&raw)),
-        };
-        let description = match self.description {
-            None => None,
-            Some(None) => Some(None),
-            Some(Some(raw)) => keep(&mut errors, Description::parse(&raw).map(Some)),
-        };
-        let attributes = match self.attributes {
-            None => AttributesChange::Keep,
-            Some(None) => AttributesChange::Replace(Attributes::default()),
-            Some(Some(Value::Object(patch))) => AttributesChange::Merge(patch),
-            Some(Some(_)) => {
-                errors.push(FieldError::new(
-                    "attributes",
-                    "must be a JSON object or null",
-                ));
-                AttributesChange::Keep
-            }
-        };
+        let name = name_change(&mut errors, self.name);
+        let description = description_change(&mut errors, self.description);
+        let attributes = object_change(&mut errors, self.attributes, "attributes");
         if errors.is_empty() {
             Ok(ItemChange {
                 name,
@@ -122,28 +84,6 @@ impl ItemPatchRequest {
             Err(ApiError::validation(errors))
         }
     }
-}
-
-/// The value of `result`, or `None` with its error collected.
-pub(super) fn keep<T>(errors: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
-    result.map_err(|e| errors.push(e)).ok()
-}
-
-pub(super) fn json_body<T: serde::de::DeserializeOwned>(
-    req: &HttpRequest,
-    body: &[u8],
-) -> Result<T, ApiError> {
-    if !crate::extract::is_json_content(req) {
-        return Err(ApiError::unsupported_media_type("application/json"));
-    }
-    json_object(body)
-}
-
-fn item_response(status: actix_web::http::StatusCode, item: Item) -> HttpResponse {
-    let tag = etag(item.version);
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, tag))
-        .json(ItemBody::from(item))
 }
 
 fn item_id(id: web::Path<uuid::Uuid>) -> ItemId {
@@ -171,35 +111,22 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency::key(&req)?;
-    let user = caller.0.user_id;
     idempotency::run(
         &state.idempotency,
-        user,
+        caller.0.user_id,
         "POST /api/v1/items",
         key,
         &body,
         || async {
             let draft = json_body::<ItemRequest>(&req, &body)?.try_into_domain()?;
             let item = state.items.create(&caller.0, draft).await?;
-            let headers = vec![
-                (
-                    header::LOCATION.to_string(),
-                    format!("/api/v1/items/{}", item.id),
-                ),
-                (header::ETAG.to_string(), etag(item.version)),
-                (
-                    header::CONTENT_TYPE.to_string(),
-                    "application/json".to_owned(),
-                ),
-            ];
-            let body =
-                serde_json::to_vec(&ItemBody::from(item)).map_err(|e| ApiError::internal(&e))?;
-            Ok(StoredResponse {
-                status: 201,
-                headers,
-                body,
-                secret: false,
-            })
+            let location = format!("/api/v1/items/{}", item.id);
+            created(
+                location,
+                item.version,
+                &ItemBody::from(item),
+                Secrecy::Public,
+            )
         },
     )
     .await
@@ -252,12 +179,7 @@ pub async fn get(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let item = state.items.get(&caller.0, item_id(id)).await?;
-    if if_none_match(&req, item.version)? {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag(item.version)))
-            .finish());
-    }
-    Ok(item_response(actix_web::http::StatusCode::OK, item))
+    ok_unless_not_modified(&req, item.version, ItemBody::from(item))
 }
 
 /// Changes some fields; `attributes` is merged (RFC 7396) atomically.
@@ -287,11 +209,7 @@ pub async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let change = json_body::<ItemPatchRequest>(&req, &body)?.try_into_domain()?;
-    let item = state
-        .items
-        .update(&caller.0, item_id(id), change, if_match(&req)?)
-        .await?;
-    Ok(item_response(actix_web::http::StatusCode::OK, item))
+    update(&state, &caller, &req, id, change).await
 }
 
 /// Replaces an item's fields.
@@ -318,16 +236,23 @@ pub async fn put(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let draft = json_body::<ItemRequest>(&req, &body)?.try_into_domain()?;
+    update(&state, &caller, &req, id, ItemChange::from(draft)).await
+}
+
+/// Applies the change of a PATCH or PUT under the request's `If-Match`.
+async fn update(
+    state: &AppState,
+    caller: &Authenticated,
+    req: &HttpRequest,
+    id: web::Path<uuid::Uuid>,
+    change: ItemChange,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(req)?;
     let item = state
         .items
-        .update(
-            &caller.0,
-            item_id(id),
-            ItemChange::from(draft),
-            if_match(&req)?,
-        )
+        .update(&caller.0, item_id(id), change, expected)
         .await?;
-    Ok(item_response(actix_web::http::StatusCode::OK, item))
+    Ok(ok_with_etag(item.version, ItemBody::from(item)))
 }
 
 /// Deletes an item.

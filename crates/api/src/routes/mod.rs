@@ -5,11 +5,13 @@ pub mod agent_bodies;
 pub mod agents;
 pub mod auth;
 pub mod browser;
+pub mod fields;
 pub mod health;
 pub mod items;
 pub mod list;
 pub mod oauth;
 pub mod users;
+pub mod versioned;
 
 use actix_web::{HttpResponse, http::header, web};
 
