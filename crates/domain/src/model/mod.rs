@@ -9,6 +9,7 @@ mod item;
 mod metadata_patch;
 mod name;
 mod oauth;
+mod owned;
 mod page;
 mod sealed;
 mod session;
@@ -28,6 +29,7 @@ pub use item::{
 pub use metadata_patch::{MetadataPatch, PatchFailure};
 pub use name::Name;
 pub use oauth::{ExternalIdentity, FlowSecret, LinkedIdentity, PendingLogin, ProviderName};
+pub use owned::OwnedResource;
 pub use page::{Cursor, CursorError, CursorValue, Limit, Page, SortField, SortKey};
 pub use session::{
     AccessGrant, RefreshRecord, RefreshState, RefreshToken, SecretKey, Session, SessionState,

@@ -1,12 +1,13 @@
 //! Agents: ownership, versions, tokens, metadata patches and filtered lists.
 
 use super::Ports;
+use super::owned::{page, scope, settled, written};
 use crate::ServiceError;
 use crate::model::{
-    Agent, AgentChange, AgentDraft, AgentId, AgentStatus, AgentToken, Cursor, CursorValue, Limit,
+    Agent, AgentChange, AgentDraft, AgentId, AgentStatus, AgentToken, Cursor, Limit,
     MetadataFilter, MetadataPatch, Page, Principal, SearchText, SortField, SortKey, Timestamp,
 };
-use crate::ports::{AgentQuery, Scope, WriteOutcome};
+use crate::ports::AgentQuery;
 use serde_json::Value;
 
 /// A page request over the caller's agents (every agent for an admin).
@@ -110,15 +111,7 @@ impl AgentService {
                 after: query.after,
             })
             .await?;
-        let q = query.q.as_ref().map(SearchText::as_str);
-        Ok(Page::from_overfetch(rows, query.limit, |agent| {
-            Cursor::new(
-                query.sort,
-                q,
-                agent_cursor_value(agent, query.sort.field),
-                agent.id.0,
-            )
-        }))
+        Ok(page(rows, query.sort, query.q.as_ref(), query.limit))
     }
 
     /// Changes an agent (merges of `capabilities` and `metadata` happen in
@@ -140,7 +133,7 @@ impl AgentService {
             .agents
             .update(id, scope(principal), &change, expected, now)
             .await?;
-        self.written(outcome)
+        written(&self.ports, outcome)
     }
 
     /// Applies a JSON Patch (RFC 6902) to the metadata: all operations or
@@ -163,7 +156,7 @@ impl AgentService {
             .agents
             .patch_metadata(id, scope(principal), &patch, expected, now)
             .await?;
-        self.written(outcome)
+        written(&self.ports, outcome)
     }
 
     /// Gives the agent a new token: the old one stops working at once and
@@ -182,7 +175,7 @@ impl AgentService {
             .agents
             .set_token(id, scope(principal), &token.hash())
             .await?;
-        let agent = done(outcome)?;
+        let agent = settled(outcome)?;
         self.ports.notifier.agent_token_rotated(agent.id);
         Ok((agent, token))
     }
@@ -202,7 +195,7 @@ impl AgentService {
             .agents
             .delete(id, scope(principal), expected)
             .await?;
-        let agent = self.written(outcome)?;
+        let agent = written(&self.ports, outcome)?;
         // Its connection, if any, holds a token that no longer exists.
         self.ports.notifier.agent_token_rotated(agent.id);
         Ok(agent)
@@ -289,40 +282,5 @@ impl AgentService {
             self.ports.notifier.events_written();
         }
         Ok(swept)
-    }
-
-    fn written(&self, outcome: WriteOutcome<Agent>) -> Result<Agent, ServiceError> {
-        let agent = done(outcome)?;
-        self.ports.notifier.events_written();
-        Ok(agent)
-    }
-}
-
-fn scope(principal: &Principal) -> Scope {
-    if principal.is_admin() {
-        Scope::All
-    } else {
-        Scope::Owner(principal.user_id)
-    }
-}
-
-fn done(outcome: WriteOutcome<Agent>) -> Result<Agent, ServiceError> {
-    match outcome {
-        WriteOutcome::Done(agent) => Ok(agent),
-        WriteOutcome::NotFound => Err(ServiceError::NotFound),
-        WriteOutcome::VersionMismatch => Err(ServiceError::PreconditionFailed),
-        WriteOutcome::Invalid(errors) => Err(ServiceError::Invalid(errors)),
-        WriteOutcome::TestFailed => Err(ServiceError::Conflict(
-            "a JSON Patch test operation failed; nothing was applied",
-        )),
-    }
-}
-
-/// The value of the sort column of `agent`, for its cursor.
-pub fn agent_cursor_value(agent: &Agent, field: SortField) -> CursorValue {
-    match field {
-        SortField::CreatedAt => CursorValue::Micros(agent.created_at.unix_micros()),
-        SortField::UpdatedAt => CursorValue::Micros(agent.updated_at.unix_micros()),
-        SortField::Name => CursorValue::Text(agent.name.as_str().to_owned()),
     }
 }

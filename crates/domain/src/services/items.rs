@@ -1,12 +1,13 @@
 //! Items: ownership, versions and listing.
 
 use super::Ports;
+use super::owned::{page, scope, written};
 use crate::ServiceError;
 use crate::model::{
-    Cursor, CursorValue, Item, ItemChange, ItemDraft, ItemId, Limit, Page, Principal, SearchText,
-    SortField, SortKey,
+    Cursor, Item, ItemChange, ItemDraft, ItemId, Limit, Page, Principal, SearchText, SortField,
+    SortKey,
 };
-use crate::ports::{ItemQuery, Scope, WriteOutcome};
+use crate::ports::ItemQuery;
 
 /// A page request over the caller's items (every item for an admin).
 #[derive(Debug, Clone)]
@@ -94,15 +95,7 @@ impl ItemService {
                 after: query.after,
             })
             .await?;
-        let q = query.q.as_ref().map(SearchText::as_str);
-        Ok(Page::from_overfetch(rows, query.limit, |item| {
-            Cursor::new(
-                query.sort,
-                q,
-                cursor_value(item, query.sort.field),
-                item.id.0,
-            )
-        }))
+        Ok(page(rows, query.sort, query.q.as_ref(), query.limit))
     }
 
     /// Changes an item (a merge of `attributes` happens in the database),
@@ -124,7 +117,7 @@ impl ItemService {
             .items
             .update(id, scope(principal), &change, expected, now)
             .await?;
-        self.written(outcome)
+        written(&self.ports, outcome)
     }
 
     /// Deletes an item, if its version is `expected` when given.
@@ -142,39 +135,6 @@ impl ItemService {
             .items
             .delete(id, scope(principal), expected)
             .await?;
-        self.written(outcome)
-    }
-
-    fn written(&self, outcome: WriteOutcome<Item>) -> Result<Item, ServiceError> {
-        let item = done(outcome)?;
-        self.ports.notifier.events_written();
-        Ok(item)
-    }
-}
-
-fn scope(principal: &Principal) -> Scope {
-    if principal.is_admin() {
-        Scope::All
-    } else {
-        Scope::Owner(principal.user_id)
-    }
-}
-
-fn done(outcome: WriteOutcome<Item>) -> Result<Item, ServiceError> {
-    match outcome {
-        WriteOutcome::Done(item) => Ok(item),
-        WriteOutcome::NotFound => Err(ServiceError::NotFound),
-        WriteOutcome::VersionMismatch => Err(ServiceError::PreconditionFailed),
-        WriteOutcome::Invalid(errors) => Err(ServiceError::Invalid(errors)),
-        WriteOutcome::TestFailed => Err(ServiceError::Conflict("a JSON Patch test failed")),
-    }
-}
-
-/// The value of the sort column of `item`, for its cursor.
-pub fn cursor_value(item: &Item, field: SortField) -> CursorValue {
-    match field {
-        SortField::CreatedAt => CursorValue::Micros(item.created_at.unix_micros()),
-        SortField::UpdatedAt => CursorValue::Micros(item.updated_at.unix_micros()),
-        SortField::Name => CursorValue::Text(item.name.as_str().to_owned()),
+        written(&self.ports, outcome)
     }
 }

@@ -6,13 +6,17 @@ mod auth;
 mod idempotency;
 mod items;
 mod oauth;
+mod owned;
 mod ports;
 mod users;
 
-pub use agents::{AGENT_SORTS, AgentListQuery, AgentService, agent_cursor_value};
+pub use agents::{AGENT_SORTS, AgentListQuery, AgentService};
 pub use auth::{AuthService, AuthSettings, RegisterInput};
 pub use idempotency::{IdempotencyService, KEEP_FOR, STALE_AFTER};
-pub use items::{ITEM_SORTS, ItemListQuery, ItemService, cursor_value};
+pub use items::{ITEM_SORTS, ItemListQuery, ItemService};
 pub use oauth::{OAuthCallback, OAuthError, OAuthService, OAuthStart, STATE_TTL};
+/// [`cursor_value`] under the name agent code has used.
+pub use owned::cursor_value as agent_cursor_value;
+pub use owned::cursor_value;
 pub use ports::Ports;
 pub use users::{AdminUpdate, PasswordChange, UpdateMe, UserService};

@@ -1,19 +1,15 @@
 //! In-memory [`AgentRepository`].
 
-use super::items::compare;
 use super::lock;
+use super::owned::{changed, keyset_page, refused, visible, writable};
 use super::store::MemoryStore;
 use crate::RepoError;
-use crate::model::AgentStatus;
 use crate::model::{
-    Agent, AgentChange, AgentId, Attributes, AttributesChange, MetadataPatch, PatchFailure,
-    SortField, Timestamp, TokenHash, merge_patch,
+    Agent, AgentChange, AgentId, AgentStatus, MetadataPatch, PatchFailure, Timestamp, TokenHash,
 };
 use crate::ports::{AgentQuery, AgentRepository, Scope, WriteOutcome};
-use crate::services::agent_cursor_value;
 use async_trait::async_trait;
 use serde_json::Value;
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Agents (with their token hashes) in a map.
@@ -27,30 +23,6 @@ impl InMemoryAgents {
     }
 }
 
-fn visible(agent: &Agent, scope: Scope) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Owner(owner) => agent.owner_id == owner,
-    }
-}
-
-/// The object `change` makes of `current`, or why it can't.
-fn changed(
-    current: &Attributes,
-    change: &AttributesChange,
-    field: &str,
-) -> Result<Attributes, PatchFailure> {
-    match change {
-        AttributesChange::Keep => Ok(current.clone()),
-        AttributesChange::Replace(value) => Ok(value.clone()),
-        AttributesChange::Merge(patch) => {
-            let mut merged = current.to_value();
-            merge_patch(&mut merged, &Value::Object(patch.clone()));
-            Attributes::parse(merged, field).map_err(PatchFailure::Invalid)
-        }
-    }
-}
-
 impl InMemoryAgents {
     /// Runs `write` on the agent `id` in scope at `expected`, then bumps
     /// its version and logs `agent.updated`.
@@ -60,17 +32,13 @@ impl InMemoryAgents {
         write: impl FnOnce(&mut Agent) -> Result<(), PatchFailure>,
     ) -> WriteOutcome<Agent> {
         let mut agents = lock(&self.0.agents);
-        let Some((agent, _)) = agents.get_mut(&id.0).filter(|(a, _)| visible(a, scope)) else {
-            return WriteOutcome::NotFound;
+        let agent = match writable(agents.get_mut(&id.0).map(|(a, _)| a), scope, expected) {
+            Ok(agent) => agent,
+            Err(refusal) => return refusal,
         };
-        if expected.is_some_and(|version| version != agent.version) {
-            return WriteOutcome::VersionMismatch;
-        }
         let mut next = agent.clone();
-        match write(&mut next) {
-            Ok(()) => {}
-            Err(PatchFailure::TestFailed) => return WriteOutcome::TestFailed,
-            Err(PatchFailure::Invalid(error)) => return WriteOutcome::Invalid(vec![error]),
+        if let Err(failure) = write(&mut next) {
+            return refused(failure);
         }
         next.version += 1;
         next.updated_at = now;
@@ -99,7 +67,7 @@ impl AgentRepository for InMemoryAgents {
         Ok(lock(&self.0.agents)
             .get(&id.0)
             .map(|(agent, _)| agent)
-            .filter(|agent| visible(agent, scope))
+            .filter(|agent| visible(*agent, scope))
             .cloned())
     }
 
@@ -111,46 +79,22 @@ impl AgentRepository for InMemoryAgents {
     }
 
     async fn list(&self, query: &AgentQuery) -> Result<Vec<Agent>, RepoError> {
-        let field: SortField = query.sort.field;
-        let key = |agent: &Agent| (agent_cursor_value(agent, field), agent.id.0);
-        let order = |a: &Agent, b: &Agent| {
-            let (va, ia) = key(a);
-            let (vb, ib) = key(b);
-            compare(&va, &vb).then(ia.cmp(&ib))
-        };
-        let passes = |agent: &Agent| {
-            visible(agent, query.scope)
-                && query.status.is_none_or(|status| agent.status == status)
-                && query
-                    .metadata
-                    .iter()
-                    .all(|filter| filter.matches(agent.metadata.as_map()))
-                && query
-                    .q
-                    .as_ref()
-                    .is_none_or(|q| agent.name.as_str().to_lowercase().contains(q.as_str()))
-                && query.after.as_ref().is_none_or(|cursor| {
-                    let (value, id) = key(agent);
-                    let relative = compare(&value, &cursor.value).then(id.cmp(&cursor.id));
-                    if query.sort.descending {
-                        relative == Ordering::Less
-                    } else {
-                        relative == Ordering::Greater
-                    }
-                })
-        };
-        let mut rows: Vec<Agent> = lock(&self.0.agents)
-            .values()
-            .map(|(agent, _)| agent)
-            .filter(|agent| passes(agent))
-            .cloned()
-            .collect();
-        rows.sort_by(order);
-        if query.sort.descending {
-            rows.reverse();
-        }
-        rows.truncate(usize::try_from(query.limit.get() + 1).unwrap_or(usize::MAX));
-        Ok(rows)
+        let agents = lock(&self.0.agents);
+        Ok(keyset_page(
+            agents.values().map(|(agent, _)| agent),
+            query.scope,
+            query.q.as_ref(),
+            query.sort,
+            query.limit,
+            query.after.as_ref(),
+            |agent| {
+                query.status.is_none_or(|status| agent.status == status)
+                    && query
+                        .metadata
+                        .iter()
+                        .all(|filter| filter.matches(agent.metadata.as_map()))
+            },
+        ))
     }
 
     async fn update(
@@ -202,7 +146,10 @@ impl AgentRepository for InMemoryAgents {
         {
             return Err(RepoError::Conflict);
         }
-        let Some((agent, hash)) = agents.get_mut(&id.0).filter(|(a, _)| visible(a, scope)) else {
+        let Some((agent, hash)) = agents
+            .get_mut(&id.0)
+            .filter(|(agent, _)| visible(agent, scope))
+        else {
             return Ok(WriteOutcome::NotFound);
         };
         *hash = token.clone();
@@ -216,11 +163,8 @@ impl AgentRepository for InMemoryAgents {
         expected: Option<i64>,
     ) -> Result<WriteOutcome<Agent>, RepoError> {
         let mut agents = lock(&self.0.agents);
-        let Some((agent, _)) = agents.get(&id.0).filter(|(a, _)| visible(a, scope)) else {
-            return Ok(WriteOutcome::NotFound);
-        };
-        if expected.is_some_and(|version| version != agent.version) {
-            return Ok(WriteOutcome::VersionMismatch);
+        if let Err(refusal) = writable(agents.get(&id.0).map(|(a, _)| a), scope, expected) {
+            return Ok(refusal);
         }
         let Some((removed, _)) = agents.remove(&id.0) else {
             return Ok(WriteOutcome::NotFound);

@@ -1,17 +1,12 @@
 //! In-memory [`ItemRepository`].
 
 use super::lock;
+use super::owned::{changed, keyset_page, refused, visible, writable};
 use super::store::MemoryStore;
 use crate::RepoError;
-use crate::model::{
-    Attributes, AttributesChange, CursorValue, Item, ItemChange, ItemId, SortField, Timestamp,
-    merge_patch,
-};
+use crate::model::{Item, ItemChange, ItemId, Timestamp};
 use crate::ports::{ItemQuery, ItemRepository, Scope, WriteOutcome};
-use crate::services::cursor_value;
 use async_trait::async_trait;
-use serde_json::Value;
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Items in a map.
@@ -22,21 +17,6 @@ impl InMemoryItems {
     /// Items kept in `store`.
     pub fn new(store: Arc<MemoryStore>) -> Self {
         Self(store)
-    }
-}
-
-fn visible(item: &Item, scope: Scope) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Owner(owner) => item.owner_id == owner,
-    }
-}
-
-pub(super) fn compare(a: &CursorValue, b: &CursorValue) -> Ordering {
-    match (a, b) {
-        (CursorValue::Micros(x), CursorValue::Micros(y)) => x.cmp(y),
-        (CursorValue::Text(x), CursorValue::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
-        _ => Ordering::Equal,
     }
 }
 
@@ -52,46 +32,21 @@ impl ItemRepository for InMemoryItems {
     async fn find(&self, id: ItemId, scope: Scope) -> Result<Option<Item>, RepoError> {
         Ok(lock(&self.0.items)
             .get(&id.0)
-            .filter(|item| visible(item, scope))
+            .filter(|item| visible(*item, scope))
             .cloned())
     }
 
     async fn list(&self, query: &ItemQuery) -> Result<Vec<Item>, RepoError> {
-        let field: SortField = query.sort.field;
-        let key = |item: &Item| (cursor_value(item, field), item.id.0);
-        let order = |a: &Item, b: &Item| {
-            let (va, ia) = key(a);
-            let (vb, ib) = key(b);
-            compare(&va, &vb).then(ia.cmp(&ib))
-        };
-        let mut rows: Vec<Item> = lock(&self.0.items)
-            .values()
-            .filter(|item| visible(item, query.scope))
-            .filter(|item| {
-                query
-                    .q
-                    .as_ref()
-                    .is_none_or(|q| item.name.as_str().to_lowercase().contains(q.as_str()))
-            })
-            .filter(|item| {
-                query.after.as_ref().is_none_or(|cursor| {
-                    let (value, id) = key(item);
-                    let relative = compare(&value, &cursor.value).then(id.cmp(&cursor.id));
-                    if query.sort.descending {
-                        relative == Ordering::Less
-                    } else {
-                        relative == Ordering::Greater
-                    }
-                })
-            })
-            .cloned()
-            .collect();
-        rows.sort_by(order);
-        if query.sort.descending {
-            rows.reverse();
-        }
-        rows.truncate(usize::try_from(query.limit.get() + 1).unwrap_or(usize::MAX));
-        Ok(rows)
+        let items = lock(&self.0.items);
+        Ok(keyset_page(
+            items.values(),
+            query.scope,
+            query.q.as_ref(),
+            query.sort,
+            query.limit,
+            query.after.as_ref(),
+            |_| true,
+        ))
     }
 
     async fn update(
@@ -103,23 +58,13 @@ impl ItemRepository for InMemoryItems {
         now: Timestamp,
     ) -> Result<WriteOutcome<Item>, RepoError> {
         let mut items = lock(&self.0.items);
-        let Some(item) = items.get_mut(&id.0).filter(|item| visible(item, scope)) else {
-            return Ok(WriteOutcome::NotFound);
+        let item = match writable(items.get_mut(&id.0), scope, expected) {
+            Ok(item) => item,
+            Err(refusal) => return Ok(refusal),
         };
-        if expected.is_some_and(|version| version != item.version) {
-            return Ok(WriteOutcome::VersionMismatch);
-        }
-        let attributes = match &change.attributes {
-            AttributesChange::Keep => item.attributes.clone(),
-            AttributesChange::Replace(attributes) => attributes.clone(),
-            AttributesChange::Merge(patch) => {
-                let mut merged = item.attributes.to_value();
-                merge_patch(&mut merged, &Value::Object(patch.clone()));
-                match Attributes::parse(merged, "attributes") {
-                    Ok(attributes) => attributes,
-                    Err(error) => return Ok(WriteOutcome::Invalid(vec![error])),
-                }
-            }
+        let attributes = match changed(&item.attributes, &change.attributes, "attributes") {
+            Ok(attributes) => attributes,
+            Err(failure) => return Ok(refused(failure)),
         };
         if let Some(name) = &change.name {
             item.name = name.clone();
@@ -143,11 +88,8 @@ impl ItemRepository for InMemoryItems {
         expected: Option<i64>,
     ) -> Result<WriteOutcome<Item>, RepoError> {
         let mut items = lock(&self.0.items);
-        let Some(item) = items.get(&id.0).filter(|item| visible(item, scope)) else {
-            return Ok(WriteOutcome::NotFound);
-        };
-        if expected.is_some_and(|version| version != item.version) {
-            return Ok(WriteOutcome::VersionMismatch);
+        if let Err(refusal) = writable(items.get(&id.0), scope, expected) {
+            return Ok(refusal);
         }
         let Some(removed) = items.remove(&id.0) else {
             return Ok(WriteOutcome::NotFound);

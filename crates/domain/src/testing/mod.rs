@@ -8,6 +8,7 @@ mod hasher;
 mod idempotency;
 mod items;
 mod oauth;
+mod owned;
 mod sessions;
 mod store;
 mod tokens;
