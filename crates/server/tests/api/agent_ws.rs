@@ -1,7 +1,7 @@
 //! The agent connection (`/ws/agent`): an agent simulator connects with its
 //! token, heartbeats, drops and reconnects while a dashboard watches.
 
-use crate::helpers::{TestApp, on_both, token};
+use crate::helpers::{TestApp, on_both};
 use crate::ws::{Socket, WAIT, closed, join, next, next_of, send};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -71,7 +71,7 @@ async fn agent_when(
 }
 
 async fn an_agent_connects_heartbeats_drops_and_reconnects(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let mut dashboard = app.ws(&ada).await;
     join(&mut dashboard, "agents", None).await;
     let agent = create_agent(app, &ada, "probe").await;
@@ -183,8 +183,8 @@ async fn an_agent_connects_heartbeats_drops_and_reconnects(app: &TestApp) {
 }
 
 async fn agent_rooms_are_for_the_owner(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let agent = create_agent(app, &ada, "probe").await;
     let room = format!("agent:{}", agent["id"].as_str().unwrap());
 
@@ -226,7 +226,7 @@ async fn a_heartbeat_flood_is_thinned_for_dashboards_and_the_last_status_kept() 
     )
     .await
     .unwrap();
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let mut dashboard = app.ws(&ada).await;
     join(&mut dashboard, "agents", None).await;
     let agent = create_agent(&app, &ada, "chatty").await;

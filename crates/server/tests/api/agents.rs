@@ -2,6 +2,7 @@
 //! both ways, filters, pages and live events.
 
 use crate::helpers::{TestApp, assert_problem, on_both, token};
+use crate::resources::{assert_precondition_failed, names, resource_path, row_count};
 use crate::ws::{join, next_of};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
@@ -20,19 +21,14 @@ on_both!(
 const MERGE: &str = "application/merge-patch+json";
 const JSON_PATCH: &str = "application/json-patch+json";
 
+const AGENTS: &str = "/api/v1/agents";
+
 async fn create(app: &TestApp, access: &str, body: &Value) -> Value {
-    let response = app.post_json("/api/v1/agents", body, Some(access)).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "{:?}",
-        response.text().await
-    );
-    response.json().await.unwrap()
+    app.create(AGENTS, access, body).await
 }
 
 fn path(agent: &Value) -> String {
-    format!("/api/v1/agents/{}", agent["id"].as_str().unwrap())
+    resource_path(AGENTS, agent)
 }
 
 async fn patch_metadata(
@@ -53,15 +49,15 @@ async fn patch_metadata(
 }
 
 async fn agents_walk_through_with_ownership_and_etags(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let admin = token(
         &app.signed_in_admin("root@example.com").await,
         "access_token",
     );
     let body =
         json!({"name": " probe-1 ", "capabilities": {"icmp": true}, "metadata": {"env": "prod"}});
-    let response = app.post_json("/api/v1/agents", &body, Some(&ada)).await;
+    let response = app.post_json(AGENTS, &body, Some(&ada)).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.headers()["etag"], "\"1\"");
     let location = response.headers()["location"].to_str().unwrap().to_owned();
@@ -82,13 +78,8 @@ async fn agents_walk_through_with_ownership_and_etags(app: &TestApp) {
     expected.as_object_mut().unwrap().remove("token");
     assert_eq!(fetched, expected);
     let not_modified = app
-        .client
-        .get(app.url(&location))
-        .bearer_auth(&ada)
-        .header("if-none-match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
+        .conditional(Method::GET, &location, &ada, ("if-none-match", "\"1\""))
+        .await;
     assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
 
     for (method, body) in [
@@ -100,20 +91,10 @@ async fn agents_walk_through_with_ownership_and_etags(app: &TestApp) {
         let response = app.send(method, &location, body.as_ref(), &bob).await;
         assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
     }
-    let theirs: Value = app
-        .get("/api/v1/agents", Some(&bob))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.get_json(AGENTS, &bob).await;
     assert_eq!(theirs["data"], json!([]));
-    let all: Value = app
-        .get("/api/v1/agents", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(all["data"].as_array().unwrap().len(), 1);
+    let all = app.get_json(AGENTS, &admin).await;
+    assert_eq!(row_count(&all), 1);
 
     let patch = json!({"description": "rack 3", "capabilities": {"tcp": true}, "metadata": {"env": null, "zone": "a"}});
     let stale = app
@@ -125,12 +106,7 @@ async fn agents_walk_through_with_ownership_and_etags(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_problem(
-        stale,
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-    )
-    .await;
+    assert_precondition_failed(stale).await;
     let patched = app
         .send(Method::PATCH, &location, Some(&patch), &admin)
         .await;
@@ -141,17 +117,14 @@ async fn agents_walk_through_with_ownership_and_etags(app: &TestApp) {
     assert_eq!(patched["metadata"], json!({"zone": "a"}));
     assert_eq!(patched["description"], "rack 3");
 
-    let put: Value = app
-        .send(
+    let put = app
+        .send_json(
             Method::PUT,
             &location,
             Some(&json!({"name": "probe"})),
             &ada,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         (
             &put["capabilities"],
@@ -186,7 +159,7 @@ async fn agents_walk_through_with_ownership_and_etags(app: &TestApp) {
     )
     .await;
     assert_problem(
-        app.get("/api/v1/agents", None).await,
+        app.get(AGENTS, None).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     )
@@ -205,8 +178,8 @@ async fn agents_walk_through_with_ownership_and_etags(app: &TestApp) {
 }
 
 async fn tokens_are_shown_once_and_rotate(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let response = app
         .post_json("/api/v1/agents", &json!({"name": "probe"}), Some(&ada))
         .await;
@@ -238,12 +211,7 @@ async fn tokens_are_shown_once_and_rotate(app: &TestApp) {
     let second = rotated["token"].as_str().unwrap();
     assert_ne!(second, first);
     assert_eq!(rotated.as_object().unwrap().len(), 1, "{rotated}");
-    let again: Value = app
-        .send(Method::POST, &rotate, None, &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let again = app.send_json(Method::POST, &rotate, None, &ada).await;
     assert_ne!(again["token"], second);
     assert_problem(
         app.send(Method::POST, &rotate, None, &bob).await,
@@ -252,17 +220,12 @@ async fn tokens_are_shown_once_and_rotate(app: &TestApp) {
     )
     .await;
     // A rotation is no change of the agent: same version.
-    let after: Value = app
-        .get(&path(&created), Some(&ada))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after = app.get_json(&path(&created), &ada).await;
     assert_eq!(after["version"], 1);
 }
 
 async fn idempotent_creates_replay_the_same_token(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let send = |body: Value, key: &'static str| {
         let request = app
             .client
@@ -290,13 +253,8 @@ async fn idempotent_creates_replay_the_same_token(app: &TestApp) {
         "idempotency_key_reused",
     )
     .await;
-    let listed: Value = app
-        .get("/api/v1/agents", Some(&ada))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    let listed = app.get_json(AGENTS, &ada).await;
+    assert_eq!(row_count(&listed), 1);
     // A failed create may be retried with the same key.
     let invalid = send(json!({"name": ""}), "create-2").await;
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -307,7 +265,7 @@ async fn idempotent_creates_replay_the_same_token(app: &TestApp) {
 }
 
 async fn metadata_patches_both_ways_apply_whole_or_not_at_all(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let agent = create(
         app,
         &ada,
@@ -343,12 +301,7 @@ async fn metadata_patches_both_ways_apply_whole_or_not_at_all(app: &TestApp) {
         "{:?}",
         patched.text().await
     );
-    let patched: Value = app
-        .get(&path(&agent), Some(&ada))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let patched = app.get_json(&path(&agent), &ada).await;
     let expected = json!({"a": {"b": 2}, "c": {"b": 2}, "site": {"row": 3}, "list": []});
     assert_eq!(patched["metadata"], expected);
     assert_eq!(patched["version"], 3);
@@ -410,23 +363,13 @@ async fn metadata_patches_both_ways_apply_whole_or_not_at_all(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_problem(
-        stale,
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-    )
-    .await;
-    let unchanged: Value = app
-        .get(&path(&agent), Some(&ada))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_precondition_failed(stale).await;
+    let unchanged = app.get_json(&path(&agent), &ada).await;
     assert_eq!(unchanged, patched, "nothing applied");
 }
 
 async fn concurrent_json_patches_of_different_keys_all_survive(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let agent = Arc::new(
         create(
             app,
@@ -457,12 +400,7 @@ async fn concurrent_json_patches_of_different_keys_all_survive(app: &TestApp) {
     for task in tasks {
         assert_eq!(task.await.unwrap(), StatusCode::OK);
     }
-    let stored: Value = app
-        .get(&path(&agent), Some(&ada))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let stored = app.get_json(&path(&agent), &ada).await;
     let metadata = stored["metadata"].as_object().unwrap();
     assert_eq!(metadata.len(), 51);
     for i in 0..50 {
@@ -472,7 +410,7 @@ async fn concurrent_json_patches_of_different_keys_all_survive(app: &TestApp) {
 }
 
 async fn lists_filter_by_status_and_metadata_and_page(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     for (name, metadata) in [
         (
             "a",
@@ -483,76 +421,59 @@ async fn lists_filter_by_status_and_metadata_and_page(app: &TestApp) {
     ] {
         create(app, &ada, &json!({"name": name, "metadata": metadata})).await;
     }
-    let names = async |query: &str| -> Vec<String> {
+    let listed = async |query: &str| -> Vec<String> {
         let response = app
-            .get(&format!("/api/v1/agents?sort=name&{query}"), Some(&ada))
+            .get(&format!("{AGENTS}?sort=name&{query}"), Some(&ada))
             .await;
         assert_eq!(response.status(), StatusCode::OK, "{query}");
         let page: Value = response.json().await.unwrap();
-        page["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["name"].as_str().unwrap().to_owned())
-            .collect()
+        names(page["data"].as_array().unwrap())
     };
-    assert_eq!(names("metadata.env=prod").await, ["a", "c"]);
-    assert_eq!(names("metadata.n=3").await, ["a", "b"]);
-    assert_eq!(names("metadata.on=true").await, ["a"]);
-    assert_eq!(names("metadata.on=false").await, ["b"]);
+    assert_eq!(listed("metadata.env=prod").await, ["a", "c"]);
+    assert_eq!(listed("metadata.n=3").await, ["a", "b"]);
+    assert_eq!(listed("metadata.on=true").await, ["a"]);
+    assert_eq!(listed("metadata.on=false").await, ["b"]);
     assert_eq!(
-        names("metadata.rack.row=7").await,
+        listed("metadata.rack.row=7").await,
         ["a"],
         "a dot inside the key"
     );
-    assert_eq!(names("metadata.rack=7").await, Vec::<String>::new());
-    assert_eq!(names("metadata.env=prod&metadata.n=4").await, ["c"], "AND");
-    assert_eq!(names("metadata.env=staging").await, Vec::<String>::new());
+    assert_eq!(listed("metadata.rack=7").await, Vec::<String>::new());
+    assert_eq!(listed("metadata.env=prod&metadata.n=4").await, ["c"], "AND");
+    assert_eq!(listed("metadata.env=staging").await, Vec::<String>::new());
     assert_eq!(
-        names("metadata.env=prod%27%3B--").await,
+        listed("metadata.env=prod%27%3B--").await,
         Vec::<String>::new()
     );
-    assert_eq!(names("status=offline&metadata.env=prod").await, ["a", "c"]);
-    assert_eq!(names("status=online").await, Vec::<String>::new());
-    assert_eq!(names("q=B").await, ["b"]);
+    assert_eq!(listed("status=offline&metadata.env=prod").await, ["a", "c"]);
+    assert_eq!(listed("status=online").await, Vec::<String>::new());
+    assert_eq!(listed("q=B").await, ["b"]);
     assert_problem(
-        app.get("/api/v1/agents?status=busy", Some(&ada)).await,
+        app.get(&format!("{AGENTS}?status=busy"), Some(&ada)).await,
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await;
     assert_problem(
-        app.get("/api/v1/agents?limit=0", Some(&ada)).await,
+        app.get(&format!("{AGENTS}?limit=0"), Some(&ada)).await,
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await;
 
-    let mut seen = Vec::new();
-    let mut next = "/api/v1/agents?limit=1&metadata.env=prod".to_owned();
-    loop {
-        let page: Value = app.get(&next, Some(&ada)).await.json().await.unwrap();
-        seen.extend(
-            page["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["name"].clone()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(cursor) => {
-                next = format!("/api/v1/agents?limit=1&metadata.env=prod&cursor={cursor}")
-            }
-            None => break,
-        }
-    }
-    assert_eq!(seen, [json!("c"), json!("a")], "newest first");
+    let seen = app
+        .walk_pages(
+            "/api/v1/agents?limit=1&metadata.env=prod",
+            &ada,
+            async || {},
+        )
+        .await;
+    assert_eq!(names(&seen), ["c", "a"], "newest first");
 }
 
 async fn agent_events_reach_the_agents_room(app: &TestApp) {
-    let pair = app.signed_in("ada@example.com").await;
-    let ada = token(&pair, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let mut socket = app.ws(&ada).await;
     join(&mut socket, "agents", None).await;
     let mut bob_socket = app.ws(&bob).await;

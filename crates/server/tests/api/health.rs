@@ -83,7 +83,7 @@ async fn readiness_fails_when_the_database_is_gone() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_template() {
     let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
-    let access = crate::helpers::token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let item: Value = app
         .post_json(
             "/api/v1/items",

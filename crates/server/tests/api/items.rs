@@ -1,6 +1,7 @@
 //! Items: CRUD, ownership, ETags, merge-patch, idempotency and pages.
 
 use crate::helpers::{TestApp, assert_problem, on_both, token};
+use crate::resources::{assert_precondition_failed, names, resource_path, row_count};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -16,19 +17,14 @@ on_both!(
     walking_pages_during_inserts_sees_every_old_row_once,
 );
 
+const ITEMS: &str = "/api/v1/items";
+
 async fn create(app: &TestApp, access: &str, body: &Value) -> Value {
-    let response = app.post_json("/api/v1/items", body, Some(access)).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "{:?}",
-        response.text().await
-    );
-    response.json().await.unwrap()
+    app.create(ITEMS, access, body).await
 }
 
 async fn items_walk_through_create_get_patch_put_delete(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let response = app
         .post_json(
             "/api/v1/items",
@@ -40,21 +36,13 @@ async fn items_walk_through_create_get_patch_put_delete(app: &TestApp) {
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(response.headers()["etag"], "\"1\"");
     let item: Value = response.json().await.unwrap();
-    assert_eq!(
-        location,
-        format!("/api/v1/items/{}", item["id"].as_str().unwrap())
-    );
+    assert_eq!(location, resource_path(ITEMS, &item));
     assert_eq!(item["name"], "Desk lamp");
     assert_eq!(item["description"], Value::Null);
     assert_eq!(item["version"], 1);
     assert_eq!(item["created_at"], item["updated_at"]);
 
-    let fetched: Value = app
-        .get(&location, Some(&access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let fetched = app.get_json(&location, &access).await;
     assert_eq!(fetched, item);
 
     let patch = json!({"description": "by the window", "attributes": {"size": 3}});
@@ -86,13 +74,8 @@ async fn items_walk_through_create_get_patch_put_delete(app: &TestApp) {
     );
     assert_eq!(put["version"], 3);
 
-    let listed: Value = app
-        .get("/api/v1/items", Some(&access))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    let listed = app.get_json(ITEMS, &access).await;
+    assert_eq!(row_count(&listed), 1);
     assert_eq!(listed["next_cursor"], Value::Null);
 
     let deleted = app.send(Method::DELETE, &location, None, &access).await;
@@ -124,14 +107,14 @@ async fn items_walk_through_create_get_patch_put_delete(app: &TestApp) {
 }
 
 async fn someone_elses_item_is_a_404_and_admins_see_all(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let admin = token(
         &app.signed_in_admin("root@example.com").await,
         "access_token",
     );
     let item = create(app, &ada, &json!({"name": "mine"})).await;
-    let path = format!("/api/v1/items/{}", item["id"].as_str().unwrap());
+    let path = resource_path(ITEMS, &item);
     for method in [Method::GET, Method::DELETE] {
         assert_problem(
             app.send(method, &path, None, &bob).await,
@@ -144,21 +127,11 @@ async fn someone_elses_item_is_a_404_and_admins_see_all(app: &TestApp) {
         .send(Method::PATCH, &path, Some(&json!({"name": "theirs"})), &bob)
         .await;
     assert_problem(patch, StatusCode::NOT_FOUND, "not_found").await;
-    let bobs: Value = app
-        .get("/api/v1/items", Some(&bob))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(bobs["data"].as_array().unwrap().len(), 0);
+    let bobs = app.get_json(ITEMS, &bob).await;
+    assert_eq!(row_count(&bobs), 0);
     create(app, &bob, &json!({"name": "bob's"})).await;
-    let all: Value = app
-        .get("/api/v1/items", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    let all = app.get_json(ITEMS, &admin).await;
+    assert_eq!(row_count(&all), 2);
     let renamed = app
         .send(
             Method::PATCH,
@@ -171,26 +144,16 @@ async fn someone_elses_item_is_a_404_and_admins_see_all(app: &TestApp) {
 }
 
 async fn etags_drive_conditional_requests(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let item = create(app, &access, &json!({"name": "lamp"})).await;
-    let path = format!("/api/v1/items/{}", item["id"].as_str().unwrap());
+    let path = resource_path(ITEMS, &item);
     let cached = app
-        .client
-        .get(app.url(&path))
-        .bearer_auth(&access)
-        .header("if-none-match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
+        .conditional(Method::GET, &path, &access, ("if-none-match", "\"1\""))
+        .await;
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
     let stale = app
-        .client
-        .get(app.url(&path))
-        .bearer_auth(&access)
-        .header("if-none-match", "\"0\"")
-        .send()
-        .await
-        .unwrap();
+        .conditional(Method::GET, &path, &access, ("if-none-match", "\"0\""))
+        .await;
     assert_eq!(stale.status(), StatusCode::OK);
     let conditional = |version: &str, body: Value| {
         app.client
@@ -202,92 +165,58 @@ async fn etags_drive_conditional_requests(app: &TestApp) {
             .send()
     };
     let refused = conditional("\"7\"", json!({"name": "x"})).await.unwrap();
-    assert_problem(
-        refused,
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-    )
-    .await;
+    assert_precondition_failed(refused).await;
     let garbage = conditional("nonsense", json!({"name": "x"})).await.unwrap();
-    assert_problem(
-        garbage,
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-    )
-    .await;
+    assert_precondition_failed(garbage).await;
     let accepted = conditional("\"1\"", json!({"name": "x"})).await.unwrap();
     assert_eq!(accepted.status(), StatusCode::OK);
-    let unchanged: Value = app.get(&path, Some(&access)).await.json().await.unwrap();
+    let unchanged = app.get_json(&path, &access).await;
     assert_eq!(
         (unchanged["name"].as_str(), unchanged["version"].as_i64()),
         (Some("x"), Some(2))
     );
     let delete_stale = app
-        .client
-        .delete(app.url(&path))
-        .bearer_auth(&access)
-        .header("if-match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_problem(
-        delete_stale,
-        StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-    )
-    .await;
+        .conditional(Method::DELETE, &path, &access, ("if-match", "\"1\""))
+        .await;
+    assert_precondition_failed(delete_stale).await;
     let delete = app
-        .client
-        .delete(app.url(&path))
-        .bearer_auth(&access)
-        .header("if-match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
+        .conditional(Method::DELETE, &path, &access, ("if-match", "\"2\""))
+        .await;
     assert_eq!(delete.status(), StatusCode::NO_CONTENT);
 }
 
 async fn patch_merges_attributes_recursively_and_validates_the_result(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let start = json!({"name": "n", "description": "d", "attributes": {"a": {"b": 1, "c": {"d": 2}}, "keep": [1, 2], "gone": true}});
     let item = create(app, &access, &start).await;
-    let path = format!("/api/v1/items/{}", item["id"].as_str().unwrap());
+    let path = resource_path(ITEMS, &item);
     let patch =
         json!({"attributes": {"a": {"c": {"e": 3}, "b": null}, "gone": null, "new": {"x": "y"}}});
-    let merged: Value = app
-        .send(Method::PATCH, &path, Some(&patch), &access)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let merged = app
+        .send_json(Method::PATCH, &path, Some(&patch), &access)
+        .await;
     assert_eq!(
         merged["attributes"],
         json!({"a": {"c": {"d": 2, "e": 3}}, "keep": [1, 2], "new": {"x": "y"}})
     );
     assert_eq!(merged["description"], "d");
-    let cleared: Value = app
-        .send(
+    let cleared = app
+        .send_json(
             Method::PATCH,
             &path,
             Some(&json!({"description": null})),
             &access,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(cleared["description"], Value::Null);
-    let reset: Value = app
-        .send(
+    let reset = app
+        .send_json(
             Method::PATCH,
             &path,
             Some(&json!({"attributes": null})),
             &access,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(reset["attributes"], json!({}));
     let null_name = app
         .send(Method::PATCH, &path, Some(&json!({"name": null})), &access)
@@ -308,7 +237,7 @@ async fn patch_merges_attributes_recursively_and_validates_the_result(app: &Test
         &access,
     )
     .await;
-    let before: Value = app.get(&path, Some(&access)).await.json().await.unwrap();
+    let before = app.get_json(&path, &access).await;
     let too_big = app
         .send(
             Method::PATCH,
@@ -323,12 +252,12 @@ async fn patch_merges_attributes_recursively_and_validates_the_result(app: &Test
         "validation_failed",
     )
     .await;
-    let after: Value = app.get(&path, Some(&access)).await.json().await.unwrap();
+    let after = app.get_json(&path, &access).await;
     assert_eq!(before, after, "nothing changed");
 }
 
 async fn invalid_items_are_refused_whole(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let mut deep = json!(1);
     for _ in 0..17 {
         deep = json!({"k": deep});
@@ -343,7 +272,7 @@ async fn invalid_items_are_refused_whole(app: &TestApp) {
         json!({"name": "ok", "attributes": deep}),
         json!({"description": "no name"}),
     ] {
-        let response = app.post_json("/api/v1/items", &body, Some(&access)).await;
+        let response = app.post_json(ITEMS, &body, Some(&access)).await;
         assert_problem(
             response,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -351,13 +280,8 @@ async fn invalid_items_are_refused_whole(app: &TestApp) {
         )
         .await;
     }
-    let listed: Value = app
-        .get("/api/v1/items", Some(&access))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["data"].as_array().unwrap().len(), 0);
+    let listed = app.get_json(ITEMS, &access).await;
+    assert_eq!(row_count(&listed), 0);
     let form = app
         .client
         .post(app.url("/api/v1/items"))
@@ -375,7 +299,7 @@ async fn invalid_items_are_refused_whole(app: &TestApp) {
 }
 
 async fn idempotent_creates_replay_and_refuse_other_bodies(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let post = |key: &str, body: &str| {
         app.client
             .post(app.url("/api/v1/items"))
@@ -412,15 +336,10 @@ async fn idempotent_creates_replay_and_refuse_other_bodies(app: &TestApp) {
     );
     let bad_key = post(&"k".repeat(256), r#"{"name":"x"}"#).await.unwrap();
     assert_problem(bad_key, StatusCode::BAD_REQUEST, "bad_request").await;
-    let listed: Value = app
-        .get("/api/v1/items", Some(&access))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["data"].as_array().unwrap().len(), 2);
+    let listed = app.get_json(ITEMS, &access).await;
+    assert_eq!(row_count(&listed), 2);
     // Keys are per user.
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let bob = app.access_token("bob@example.com").await;
     let bobs = app
         .client
         .post(app.url("/api/v1/items"))
@@ -435,28 +354,12 @@ async fn idempotent_creates_replay_and_refuse_other_bodies(app: &TestApp) {
 }
 
 async fn walk(app: &TestApp, access: &str, query: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut path = format!("/api/v1/items?limit=2&{query}");
-    loop {
-        let response = app.get(&path, Some(access)).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let page: Value = response.json().await.unwrap();
-        names.extend(
-            page["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["name"].as_str().unwrap().to_owned()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(cursor) => path = format!("/api/v1/items?limit=2&{query}&cursor={cursor}"),
-            None => return names,
-        }
-    }
+    let path = format!("{ITEMS}?limit=2&{query}");
+    names(&app.walk_pages(&path, access, async || {}).await)
 }
 
 async fn lists_page_by_every_sort_and_search_literally(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     for name in ["delta", "alpha", "Charlie", "bravo_1", "bravo%2", "echo"] {
         create(app, &access, &json!({"name": name})).await;
     }
@@ -477,12 +380,9 @@ async fn lists_page_by_every_sort_and_search_literally(app: &TestApp) {
     assert_eq!(walk(app, &access, "q=CHAR").await, ["Charlie"]);
     assert_eq!(walk(app, &access, "q=_").await, ["bravo_1"]);
     assert_eq!(walk(app, &access, "q=%25").await, ["bravo%2"]);
-    let first: Value = app
-        .get("/api/v1/items?limit=1&sort=name", Some(&access))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first = app
+        .get_json("/api/v1/items?limit=1&sort=name", &access)
+        .await;
     let cursor = first["next_cursor"].as_str().unwrap();
     let mismatch = app
         .get(
@@ -501,9 +401,9 @@ async fn lists_page_by_every_sort_and_search_literally(app: &TestApp) {
 }
 
 async fn concurrent_patches_to_different_keys_all_survive(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let item = create(app, &access, &json!({"name": "shared"})).await;
-    let path = format!("/api/v1/items/{}", item["id"].as_str().unwrap());
+    let path = resource_path(ITEMS, &item);
     let patches = (0..50).map(|i| {
         let body = json!({"attributes": {format!("k{i}"): i, "nested": {format!("n{i}"): true}}});
         let path = path.clone();
@@ -519,7 +419,7 @@ async fn concurrent_patches_to_different_keys_all_survive(app: &TestApp) {
         statuses.iter().all(|s| *s == StatusCode::OK),
         "{statuses:?}"
     );
-    let item: Value = app.get(&path, Some(&access)).await.json().await.unwrap();
+    let item = app.get_json(&path, &access).await;
     let attributes = item["attributes"].as_object().unwrap();
     for i in 0..50 {
         assert_eq!(attributes[&format!("k{i}")], i, "key k{i} lost");
@@ -533,7 +433,7 @@ async fn concurrent_patches_to_different_keys_all_survive(app: &TestApp) {
 }
 
 async fn walking_pages_during_inserts_sees_every_old_row_once(app: &TestApp) {
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let mut old = Vec::new();
     for i in 0..9 {
         old.push(
@@ -544,30 +444,16 @@ async fn walking_pages_during_inserts_sees_every_old_row_once(app: &TestApp) {
         );
     }
     for sort in ["-created_at", "created_at", "name", "-name"] {
-        let mut seen = Vec::new();
-        let mut path = format!("/api/v1/items?limit=2&sort={sort}");
+        let path = format!("{ITEMS}?limit=2&sort={sort}");
         let mut inserted = 0;
-        loop {
-            let page: Value = app.get(&path, Some(&access)).await.json().await.unwrap();
-            seen.extend(
-                page["data"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|i| i["name"].as_str().unwrap().to_owned()),
-            );
-            create(
-                app,
-                &access,
-                &json!({"name": format!("new-{sort}-{inserted}")}),
-            )
+        let rows = app
+            .walk_pages(&path, &access, async || {
+                let name = format!("new-{sort}-{inserted}");
+                create(app, &access, &json!({ "name": name })).await;
+                inserted += 1;
+            })
             .await;
-            inserted += 1;
-            match page["next_cursor"].as_str() {
-                Some(cursor) => path = format!("/api/v1/items?limit=2&sort={sort}&cursor={cursor}"),
-                None => break,
-            }
-        }
+        let seen = names(&rows);
         for name in &old {
             assert_eq!(
                 seen.iter().filter(|s| *s == name).count(),

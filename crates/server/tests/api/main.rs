@@ -25,6 +25,7 @@ mod oauth_support;
 mod oidc_provider;
 mod otel;
 mod realtime;
+mod resources;
 mod sessions;
 mod shutdown;
 mod users;

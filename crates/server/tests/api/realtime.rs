@@ -18,7 +18,7 @@ on_both!(
 #[tokio::test]
 async fn upgrade_authenticates_three_ways() {
     let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
-    let access = token(&app.signed_in("ada@example.com").await, "access_token");
+    let access = app.access_token("ada@example.com").await;
     let mut by_header = app.ws(&access).await;
     send(&mut by_header, json!({"type": "ping", "id": 7})).await;
     assert_eq!(next(&mut by_header).await, json!({"type": "pong", "id": 7}));
@@ -55,8 +55,8 @@ async fn upgrade_authenticates_three_ways() {
 #[tokio::test]
 async fn malformed_frames_and_forbidden_rooms_keep_the_connection() {
     let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let bobs_item: Value = app
         .post_json("/api/v1/items", &json!({"name": "bob's"}), Some(&bob))
         .await
@@ -94,8 +94,8 @@ async fn malformed_frames_and_forbidden_rooms_keep_the_connection() {
 }
 
 async fn item_events_arrive_live_and_replay_from_the_log(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let admin = token(
         &app.signed_in_admin("root@example.com").await,
         "access_token",
@@ -178,7 +178,7 @@ async fn item_events_arrive_live_and_replay_from_the_log(app: &TestApp) {
 }
 
 async fn replay_under_concurrent_writes_is_exact(app: &TestApp) {
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let mut items = Vec::new();
     for i in 0..4 {
         let item: Value = app
@@ -268,7 +268,7 @@ async fn chat_messages_and_presence() {
         &ada,
     )
     .await;
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let bob = app.access_token("bob@example.com").await;
     let mut ada_tab1 = app.ws(&ada).await;
     let mut ada_tab2 = app.ws(&ada).await;
     let mut bob_socket = app.ws(&bob).await;
@@ -408,7 +408,7 @@ async fn connection_cap_idle_timeout_and_frame_limit() {
     )
     .await
     .unwrap();
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let mut first = app.ws(&ada).await;
     let mut second = app.ws(&ada).await;
     let mut request = app.ws_url().into_client_request().unwrap();
@@ -439,7 +439,7 @@ async fn join_and_publish_are_rate_limited_per_connection() {
     let app = spawn_app(Backend::Sqlite, &[("RATE_LIMIT_ENABLED", "true")])
         .await
         .unwrap();
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let mut socket = app.ws(&ada).await;
     for _ in 0..30 {
         send(&mut socket, json!({"type": "join", "room": "chat:fast"})).await;
@@ -460,8 +460,8 @@ async fn a_slow_consumer_is_closed_and_others_keep_receiving() {
     let app = spawn_app(Backend::Sqlite, &[("WS_SEND_QUEUE", "64")])
         .await
         .unwrap();
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
-    let bob = token(&app.signed_in("bob@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
+    let bob = app.access_token("bob@example.com").await;
     let mut slow = app.ws(&bob).await;
     join(&mut slow, "chat:flood", None).await;
     let mut fast = app.ws(&ada).await;
@@ -500,7 +500,7 @@ async fn a_slow_consumer_is_closed_and_others_keep_receiving() {
 #[tokio::test]
 async fn events_lost_to_retention_ask_for_a_resync() {
     let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
-    let ada = token(&app.signed_in("ada@example.com").await, "access_token");
+    let ada = app.access_token("ada@example.com").await;
     let mut watcher = app.ws(&ada).await;
     join(&mut watcher, "items", None).await;
     for i in 0..3 {
