@@ -13,6 +13,7 @@ mod m20261126_000002_items_and_idempotency;
 mod m20261126_000003_events;
 mod m20261126_000004_agents;
 mod m20261126_000005_oauth;
+mod m20261126_000006_sequence_function;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_events::Migration),
             Box::new(m20261126_000004_agents::Migration),
             Box::new(m20261126_000005_oauth::Migration),
+            Box::new(m20261126_000006_sequence_function::Migration),
         ]
     }
 }

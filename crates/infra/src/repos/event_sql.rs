@@ -17,6 +17,22 @@ fn greatest(sql: &Sql) -> &'static str {
     if sql.is_postgres() { "GREATEST" } else { "max" }
 }
 
+/// `INSERT INTO events (…) ` with the columns an appended event fills, in
+/// this order: stream, kind, resource, owner, data, `xid`, written at.
+pub(super) const INSERT_INTO: &str =
+    "INSERT INTO events (stream, kind, resource_id, owner_id, data, xid, created_at) ";
+
+/// The `xid` an appended event records: on PostgreSQL the writing
+/// transaction's id, for diagnosis (which events one transaction wrote);
+/// 0 on SQLite.
+pub(super) fn xid(sql: &Sql) -> &'static str {
+    if sql.is_postgres() {
+        "pg_current_xact_id()::text::bigint"
+    } else {
+        "0"
+    }
+}
+
 /// Appends `event` (written at `at`) to the log inside `txn`, the
 /// transaction of the change it announces.
 pub(super) async fn append(
@@ -24,18 +40,15 @@ pub(super) async fn append(
     event: &NewEvent,
     at: Timestamp,
 ) -> Result<(), sea_orm::DbErr> {
-    let backend = txn.get_database_backend();
-    txn.execute_raw(insert(backend, event, at).build())
-        .await
-        .map(drop)
+    let mut sql = Sql::new(txn.get_database_backend());
+    push_insert(&mut sql, event, at);
+    txn.execute_raw(sql.build()).await.map(drop)
 }
 
-/// `INSERT INTO events …` of `event`, written at `at`, still without a seq.
-/// On PostgreSQL the row records the writing transaction's id (`xid`) for
-/// diagnosis: which events one transaction wrote.
-pub(super) fn insert(backend: DbBackend, event: &NewEvent, at: Timestamp) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("INSERT INTO events (stream, kind, resource_id, owner_id, data, xid, created_at) ")
+/// Writes `INSERT INTO events …` of `event`, written at `at`, still
+/// without a seq, at the end of `sql`.
+pub(super) fn push_insert(sql: &mut Sql, event: &NewEvent, at: Timestamp) {
+    sql.push(INSERT_INTO)
         .push("VALUES (")
         .bind(event.stream.as_str())
         .push(", ")
@@ -46,27 +59,30 @@ pub(super) fn insert(backend: DbBackend, event: &NewEvent, at: Timestamp) -> Sql
         .bind(event.owner_id.0)
         .push(", ")
         .bind_json(&event.data);
-    if sql.is_postgres() {
-        sql.push(", pg_current_xact_id()::text::bigint, ");
-    } else {
-        sql.push(", 0, ");
-    }
+    let xid = xid(sql);
+    sql.push(", ").push(xid).push(", ");
     sql.bind(at.unix_micros()).push(")");
-    sql
 }
 
-/// The one statement that numbers every committed, unsequenced event
-/// visible to it: per stream, in id (write) order, continuing after the
-/// stream's highest seq — or its `pruned_through`, should pruning have
-/// emptied it — so the seqs of a stream stay dense and never repeat.
-/// `RETURNING` order is unspecified; the caller sorts.
+/// The statement that numbers every committed, unsequenced event visible
+/// to it: per stream, in id (write) order, continuing after the stream's
+/// highest seq — or its `pruned_through`, should pruning have emptied it —
+/// so the seqs of a stream stay dense and never repeat. On PostgreSQL a
+/// call of `sequence_events()` (migration 000006), which also takes the
+/// sequencer's lock and is its own transaction; on SQLite the numbering
+/// `UPDATE` itself, to run inside `BEGIN IMMEDIATE`. Row order is
+/// unspecified; the caller sorts.
 pub(super) fn sequence(backend: DbBackend) -> Sql {
     let mut sql = Sql::new(backend);
-    let greatest = greatest(&sql);
+    if sql.is_postgres() {
+        sql.push("SELECT ")
+            .push(COLUMNS)
+            .push(" FROM sequence_events()");
+        return sql;
+    }
     sql.push("WITH pending AS MATERIALIZED (SELECT id, stream FROM events WHERE seq IS NULL), ")
         .push("bases AS MATERIALIZED (SELECT d.stream AS stream, ")
-        .push(greatest)
-        .push("(COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.stream = d.stream), 0), ")
+        .push("max(COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.stream = d.stream), 0), ")
         .push("COALESCE((SELECT s.pruned_through FROM event_streams s ")
         .push("WHERE s.stream = d.stream), 0)) AS base ")
         .push("FROM (SELECT DISTINCT stream FROM pending) AS d), ")

@@ -9,14 +9,7 @@ use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{Event, Stream, Timestamp};
 use domain::ports::{EventFilter, EventLog};
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, IsolationLevel, Statement,
-    TransactionOptions, TransactionTrait,
-};
-
-/// The advisory-lock key of the sequencer: any constant all instances
-/// share; this one spells "eventseq".
-const SEQUENCER_LOCK_KEY: i64 = i64::from_be_bytes(*b"eventseq");
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement};
 
 /// The event log in the `events` and `event_streams` tables.
 ///
@@ -27,13 +20,17 @@ const SEQUENCER_LOCK_KEY: i64 = i64::from_be_bytes(*b"eventseq");
 /// handed out only by [`EventLog::sequence`], after commit, under three
 /// rules:
 ///
-/// 1. **One sequencer at a time.** PostgreSQL: the transaction first takes
+/// 1. **One sequencer at a time.** PostgreSQL: `sequence_events()`
+///    (migration 000006), called as a statement of its own, first takes
 ///    `pg_advisory_xact_lock`, held until it commits, so sequencers of every
 ///    instance queue. SQLite: `BEGIN IMMEDIATE` holds the only write lock.
 /// 2. **It sees every batch before it.** The numbering is a separate,
-///    later statement than the lock, run at `READ COMMITTED` (set
-///    explicitly, whatever the server's default), so its snapshot is taken
-///    after the previous sequencer committed: it sees that batch's seqs.
+///    later statement than the lock (in the function: a `VOLATILE`
+///    function's statements each take a fresh snapshot), run at
+///    `READ COMMITTED` (every pooled connection is opened at that level,
+///    whatever the server's default, and the function refuses any other),
+///    so its snapshot is taken after the previous sequencer committed: it
+///    sees that batch's seqs.
 /// 3. **Each batch lies above everything handed out before.** A stream's
 ///    new seqs continue from `max(MAX(seq), pruned_through)` of that
 ///    stream, so they exceed every seq ever given in it, even after pruning
@@ -85,28 +82,6 @@ impl SeaEventLog {
     fn backend(&self) -> DbBackend {
         self.db.connection().get_database_backend()
     }
-
-    /// Begins the sequencer's transaction and waits for its turn (see the
-    /// type's documentation).
-    async fn begin_sequencer(&self) -> Result<DatabaseTransaction, DbErr> {
-        let conn = self.db.connection();
-        if !self.db.is_postgres() {
-            return begin_write(conn).await;
-        }
-        let txn = conn
-            .begin_with_options(TransactionOptions {
-                isolation_level: Some(IsolationLevel::ReadCommitted),
-                ..TransactionOptions::default()
-            })
-            .await?;
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [SEQUENCER_LOCK_KEY.into()],
-        ))
-        .await?;
-        Ok(txn)
-    }
 }
 
 #[async_trait]
@@ -115,17 +90,20 @@ impl EventLog for SeaEventLog {
     async fn sequence(&self) -> Result<Vec<Event>, RepoError> {
         let context = "sequencing events";
         let backend = self.backend();
-        let txn = self.begin_sequencer().await.map_err(unexpected(context))?;
-        let rows = txn
-            .query_all_raw(event_sql::sequence(backend).build())
-            .await
-            .map_err(unexpected(context))?;
+        let statement = event_sql::sequence(backend).build();
+        let conn = self.db.connection();
+        let rows = if self.db.is_postgres() {
+            // `sequence_events()` is a transaction of its own.
+            conn.query_all_raw(statement).await
+        } else {
+            sequence_in_transaction(conn, statement).await
+        }
+        .map_err(unexpected(context))?;
         let mut events = rows
             .iter()
             .map(|row| event_sql::event(row, backend))
             .collect::<anyhow::Result<Vec<_>>>()
             .map_err(|e| RepoError::Unexpected(e.context(context)))?;
-        txn.commit().await.map_err(unexpected(context))?;
         // Id order is seq order within each stream.
         events.sort_unstable_by_key(|(id, _)| *id);
         Ok(events.into_iter().map(|(_, event)| event).collect())
@@ -209,4 +187,16 @@ impl EventLog for SeaEventLog {
         txn.commit().await.map_err(unexpected(context))?;
         Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX))
     }
+}
+
+/// SQLite: runs the numbering `statement` under `BEGIN IMMEDIATE`, which
+/// holds the database's only write lock: one sequencer at a time.
+async fn sequence_in_transaction(
+    conn: &DatabaseConnection,
+    statement: Statement,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let txn = begin_write(conn).await?;
+    let rows = txn.query_all_raw(statement).await?;
+    txn.commit().await?;
+    Ok(rows)
 }

@@ -1,8 +1,10 @@
 //! [`ItemRepository`] on SeaORM: one atomic `UPDATE … RETURNING` per change,
 //! with the attributes merge done by the database, and the change's event
-//! appended to the event log in the same transaction.
+//! appended to the event log in the same transaction — on PostgreSQL by the
+//! same statement.
 
 use super::item_sql::{self, Row};
+use super::sql::Sql;
 use super::{begin_write, event_sql, unexpected};
 use crate::Db;
 use async_trait::async_trait;
@@ -29,11 +31,17 @@ impl Announce {
         }
     }
 
-    fn at(self, item: &Item) -> Timestamp {
+    /// When it happened, before the item's `updated_at` is taken into
+    /// account.
+    fn at_least(self) -> Timestamp {
         match self {
             Self::Updated(at) => at,
-            Self::Deleted => Timestamp::now().max(item.updated_at),
+            Self::Deleted => Timestamp::now(),
         }
+    }
+
+    fn at(self, item: &Item) -> Timestamp {
+        self.at_least().max(item.updated_at)
     }
 }
 
@@ -53,6 +61,17 @@ impl SeaItems {
         self.db.connection().get_database_backend()
     }
 
+    /// `change` (an `UPDATE`/`DELETE … RETURNING`) that, on PostgreSQL,
+    /// also appends its event; on SQLite [`Self::settle`] appends it with a
+    /// second statement.
+    fn announcing(&self, change: Sql, announce: Announce) -> Sql {
+        if self.db.is_postgres() {
+            item_sql::with_event(change, announce.kind(), announce.at_least())
+        } else {
+            change
+        }
+    }
+
     /// Finishes a conditional write whose `RETURNING` gave `row`: appends
     /// the event of a valid result and commits, else rolls back and says why
     /// nothing was written.
@@ -68,9 +87,11 @@ impl SeaItems {
         let outcome = match row {
             Some(row) => match item_sql::item(&row, backend)? {
                 Row::Item(item) => {
-                    event_sql::append(&txn, &item.event(announce.kind()), announce.at(&item))
-                        .await
-                        .map_err(unexpected(context))?;
+                    if !self.db.is_postgres() {
+                        event_sql::append(&txn, &item.event(announce.kind()), announce.at(&item))
+                            .await
+                            .map_err(unexpected(context))?;
+                    }
                     txn.commit().await.map_err(unexpected(context))?;
                     return Ok(WriteOutcome::Done(item));
                 }
@@ -100,13 +121,27 @@ impl ItemRepository for SeaItems {
     #[tracing::instrument(name = "items.create", skip_all, fields(item_id = %item.id))]
     async fn create(&self, item: &Item) -> Result<(), RepoError> {
         let context = "inserting an item";
+        let mut sql = item_sql::insert(self.backend(), item);
+        let event = item.event("item.created");
+        if self.db.is_postgres() {
+            // One statement: no transaction of our own needed.
+            sql.prepend("WITH created AS (").push(") ");
+            event_sql::push_insert(&mut sql, &event, item.created_at);
+            return self
+                .db
+                .connection()
+                .execute_raw(sql.build())
+                .await
+                .map(drop)
+                .map_err(unexpected(context));
+        }
         let txn = begin_write(self.db.connection())
             .await
             .map_err(unexpected(context))?;
-        txn.execute_raw(item_sql::insert(self.backend(), item).build())
+        txn.execute_raw(sql.build())
             .await
             .map_err(unexpected(context))?;
-        event_sql::append(&txn, &item.event("item.created"), item.created_at)
+        event_sql::append(&txn, &event, item.created_at)
             .await
             .map_err(unexpected(context))?;
         txn.commit().await.map_err(unexpected(context))
@@ -153,7 +188,11 @@ impl ItemRepository for SeaItems {
         now: Timestamp,
     ) -> Result<WriteOutcome<Item>, RepoError> {
         let context = "updating an item";
-        let statement = item_sql::update(self.backend(), id, scope, change, expected, now);
+        let announce = Announce::Updated(now);
+        let statement = self.announcing(
+            item_sql::update(self.backend(), id, scope, change, expected, now),
+            announce,
+        );
         let txn = begin_write(self.db.connection())
             .await
             .map_err(unexpected(context))?;
@@ -161,7 +200,6 @@ impl ItemRepository for SeaItems {
             .query_one_raw(statement.build())
             .await
             .map_err(unexpected(context))?;
-        let announce = Announce::Updated(now);
         self.settle(txn, row, (id, scope), (expected, announce), context)
             .await
     }
@@ -174,7 +212,11 @@ impl ItemRepository for SeaItems {
         expected: Option<i64>,
     ) -> Result<WriteOutcome<Item>, RepoError> {
         let context = "deleting an item";
-        let statement = item_sql::delete(self.backend(), id, scope, expected);
+        let announce = Announce::Deleted;
+        let statement = self.announcing(
+            item_sql::delete(self.backend(), id, scope, expected),
+            announce,
+        );
         let txn = begin_write(self.db.connection())
             .await
             .map_err(unexpected(context))?;
@@ -182,7 +224,6 @@ impl ItemRepository for SeaItems {
             .query_one_raw(statement.build())
             .await
             .map_err(unexpected(context))?;
-        let announce = Announce::Deleted;
         self.settle(txn, row, (id, scope), (expected, announce), context)
             .await
     }

@@ -37,6 +37,13 @@ impl Sql {
         self
     }
 
+    /// Puts `text` before everything written so far (placeholders keep
+    /// their numbers).
+    pub(super) fn prepend(&mut self, text: &str) -> &mut Self {
+        self.text.insert_str(0, text);
+        self
+    }
+
     /// Appends a placeholder bound to `value`.
     pub(super) fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
         self.values.push(value.into());
@@ -93,6 +100,17 @@ pub(super) fn json_column(
             .with_context(|| format!("reading JSON text column {col}"))?;
         serde_json::from_str(&text).with_context(|| format!("parsing JSON column {col}"))
     }
+}
+
+/// PostgreSQL: the microsecond timestamp column `col` as the API renders
+/// it — RFC 3339 in UTC with a `Z`, the fraction without trailing zeros and
+/// left out when zero (what `Timestamp`'s `Display` writes).
+pub(super) fn rfc3339_sql(col: &str) -> String {
+    format!(
+        "to_char(TIMESTAMP '1970-01-01' + {col} * INTERVAL '1 microsecond', \
+         'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {col} % 1000000 = 0 THEN '' \
+         ELSE '.' || rtrim(to_char({col} % 1000000, 'FM000000'), '0') END || 'Z'"
+    )
 }
 
 /// Escapes `%`, `_` and `\` so that `text` matches literally inside a

@@ -94,8 +94,8 @@ async fn agents_migration_goes_down_and_up(db: Db) {
     let ada = user(&db, "ada@example.com").await;
     let agents = SeaAgents::new(db.clone());
     store(&agents, &agent(ada, "before", json!({}), base_time())).await;
-    // Down past the OAuth migration to the agents one.
-    migrate::down(&db, 2).await.unwrap();
+    // Down past the sequencer function and OAuth migrations to the agents one.
+    migrate::down(&db, 3).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     assert_eq!(
         status
@@ -103,7 +103,11 @@ async fn agents_migration_goes_down_and_up(db: Db) {
             .filter(|m| !m.applied)
             .map(|m| m.name.as_str())
             .collect::<Vec<_>>(),
-        ["m20261126_000004_agents", "m20261126_000005_oauth"]
+        [
+            "m20261126_000004_agents",
+            "m20261126_000005_oauth",
+            "m20261126_000006_sequence_function"
+        ]
     );
     let token = AgentToken::generate();
     assert!(

@@ -3,13 +3,14 @@
 
 use crate::helpers::{log, unsequenced, whole};
 use crate::support::{at, base_time, item, merge, on_both, user};
-use domain::model::{Item, Stream};
+use domain::model::{Item, Stream, Timestamp};
 use domain::ports::{EventLog, ItemRepository, Scope, WriteOutcome};
 use infra::{Db, SeaItems};
 use serde_json::json;
 
 on_both!(
     create_update_delete_append_their_events,
+    event_data_renders_every_timestamp_like_the_api,
     refused_writes_append_nothing
 );
 
@@ -65,6 +66,59 @@ async fn create_update_delete_append_their_events(db: Db) {
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
     assert_eq!(whole(&log, Stream::Items).await, events);
     assert_eq!(unsequenced(&db).await, 0);
+}
+
+/// PostgreSQL builds the data of an update's or a delete's event itself;
+/// it must be the item exactly as the API renders it, whatever the
+/// fraction of a second of its timestamps.
+async fn event_data_renders_every_timestamp_like_the_api(db: Db) {
+    let ada = user(&db, "ada@example.com").await;
+    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let second = |n: i64, fraction: i64| {
+        Timestamp::from_unix_micros(1_790_000_000_000_000 + n * 1_000_000 + fraction).unwrap()
+    };
+    let created = item(ada, "Clock", json!({}), second(0, 0));
+    items.create(&created).await.unwrap();
+    let mut expected = vec![created.to_json()];
+    let fractions = [1, 100_000, 120, 123_456, 999_999, 0];
+    for (n, fraction) in (1..).zip(fractions) {
+        let change = merge(json!({"fraction": fraction}));
+        let now = second(n, fraction);
+        let outcome = items.update(created.id, Scope::All, &change, None, now);
+        let WriteOutcome::Done(updated) = outcome.await.unwrap() else {
+            panic!("update refused")
+        };
+        expected.push(updated.to_json());
+    }
+    let WriteOutcome::Done(deleted) = items.delete(created.id, Scope::All, None).await.unwrap()
+    else {
+        panic!("delete refused")
+    };
+    expected.push(deleted.to_json());
+
+    let data: Vec<_> = log
+        .sequence()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.data)
+        .collect();
+    assert_eq!(data, expected);
+    let updated_at: Vec<_> = data[1..=6]
+        .iter()
+        .map(|d| d["updated_at"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        updated_at,
+        [
+            "2026-09-21T14:13:21.000001Z",
+            "2026-09-21T14:13:22.1Z",
+            "2026-09-21T14:13:23.00012Z",
+            "2026-09-21T14:13:24.123456Z",
+            "2026-09-21T14:13:25.999999Z",
+            "2026-09-21T14:13:26Z",
+        ]
+    );
 }
 
 async fn refused_writes_append_nothing(db: Db) {

@@ -17,8 +17,9 @@ async fn items_migration_goes_down_and_up(db: Db) {
         .await
         .unwrap();
 
-    // Down past the OAuth, agents and events migrations to the items one.
-    migrate::down(&db, 4).await.unwrap();
+    // Down past the sequencer function, OAuth, agents and events
+    // migrations to the items one.
+    migrate::down(&db, 5).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     let applied: Vec<_> = status
         .iter()
@@ -32,6 +33,7 @@ async fn items_migration_goes_down_and_up(db: Db) {
             ("m20261126_000003_events", false),
             ("m20261126_000004_agents", false),
             ("m20261126_000005_oauth", false),
+            ("m20261126_000006_sequence_function", false),
         ]
     );
     assert!(
