@@ -1,10 +1,10 @@
 //! Presence: online/offline with their events, heartbeats without, and
 //! the stale agents a crashed process left online.
 
-use crate::support::{agent, at, base_time, on_both, store, user};
-use domain::model::{AgentStatus, Stream};
-use domain::ports::{AgentRepository, EventFilter, EventLog, Scope};
-use infra::{Db, SeaAgents, SeaEventLog};
+use crate::support::{agent, at, base_time, logged_events, on_both, store, user};
+use domain::model::AgentStatus;
+use domain::ports::{AgentRepository, Scope};
+use infra::{Db, SeaAgents};
 use serde_json::json;
 
 on_both!(presence_is_logged_and_heartbeats_are_not);
@@ -64,20 +64,7 @@ async fn presence_is_logged_and_heartbeats_are_not(db: Db) {
         None
     );
 
-    let log = SeaEventLog::new(db);
-    log.sequence().await.unwrap();
-    let events = log
-        .replay(
-            Stream::Agents,
-            0,
-            EventFilter {
-                resource: None,
-                owner: None,
-            },
-            100,
-        )
-        .await
-        .unwrap();
+    let events = logged_events(db).await;
     let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,

@@ -3,10 +3,10 @@
 
 use domain::model::{
     Agent, AgentChange, AgentId, AgentName, AgentStatus, AgentToken, Attributes, AttributesChange,
-    Timestamp, UserId,
+    Event, Stream, Timestamp, UserId,
 };
-use domain::ports::AgentRepository;
-use infra::SeaAgents;
+use domain::ports::{AgentRepository, EventFilter, EventLog};
+use infra::{Db, SeaAgents, SeaEventLog};
 use serde_json::Value;
 
 pub(crate) use crate::common::on_both;
@@ -48,4 +48,15 @@ pub fn merge_metadata(patch: Value) -> AgentChange {
         metadata: AttributesChange::Merge(patch),
         ..AgentChange::default()
     }
+}
+
+/// The agent events logged so far (up to 100), sequenced, in order.
+pub async fn logged_events(db: Db) -> Vec<Event> {
+    let log = SeaEventLog::new(db);
+    log.sequence().await.unwrap();
+    let all = EventFilter {
+        resource: None,
+        owner: None,
+    };
+    log.replay(Stream::Agents, 0, all, 100).await.unwrap()
 }

@@ -1,9 +1,9 @@
 //! Creates, finds, updates, token changes and deletes, with their events.
 
-use crate::support::{agent, at, base_time, merge_metadata, on_both, store, user};
-use domain::model::{AgentChange, AgentName, AgentToken, AttributesChange, Stream};
-use domain::ports::{AgentRepository, EventFilter, EventLog, Scope, WriteOutcome};
-use infra::{Db, SeaAgents, SeaEventLog};
+use crate::support::{agent, at, base_time, logged_events, merge_metadata, on_both, store, user};
+use domain::model::{AgentChange, AgentName, AgentToken, AttributesChange};
+use domain::ports::{AgentRepository, Scope, WriteOutcome};
+use infra::{Db, SeaAgents};
 use serde_json::json;
 
 on_both!(
@@ -64,20 +64,7 @@ async fn writes_round_trip_and_log_their_events(db: Db) {
     assert!(matches!(deleted, WriteOutcome::Done(_)));
     assert_eq!(agents.find(created.id, Scope::All).await.unwrap(), None);
 
-    let log = SeaEventLog::new(db);
-    log.sequence().await.unwrap();
-    let events = log
-        .replay(
-            Stream::Agents,
-            0,
-            EventFilter {
-                resource: None,
-                owner: None,
-            },
-            100,
-        )
-        .await
-        .unwrap();
+    let events = logged_events(db).await;
     let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["agent.created", "agent.updated", "agent.deleted"]);
     assert_eq!(events[1].data["name"], "renamed");
