@@ -1,15 +1,16 @@
 //! The SQL of [`super::SeaAgents`]: the statements, and `agents` rows as
 //! domain agents.
 
+use super::keyset;
 use super::sql::{Sql, escape_like, json_column};
 use anyhow::anyhow;
 use domain::FieldError;
 use domain::model::{
-    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, AttributesChange, CursorValue,
-    Description, MetadataFilter, SortField, Timestamp, TokenHash, UserId,
+    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, AttributesChange, Description,
+    MetadataFilter, Timestamp, TokenHash, UserId,
 };
 use domain::ports::{AgentQuery, Scope};
-use sea_orm::{DbBackend, QueryResult, Value};
+use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
 /// The columns every read returns, in [`agent`]'s order.
@@ -375,12 +376,6 @@ fn where_metadata(sql: &mut Sql, filter: &MetadataFilter) {
 /// can't belong to the sort column.
 pub(super) fn list(backend: DbBackend, query: &AgentQuery) -> Option<Sql> {
     let mut sql = Sql::new(backend);
-    let column = match query.sort.field {
-        SortField::CreatedAt => "created_at",
-        SortField::UpdatedAt => "updated_at",
-        SortField::Name if sql.is_postgres() => r#"name COLLATE "C""#,
-        SortField::Name => "name",
-    };
     sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
     if let Scope::Owner(owner) = query.scope {
         sql.and().push("owner_id = ").bind(owner.0);
@@ -397,37 +392,5 @@ pub(super) fn list(backend: DbBackend, query: &AgentQuery) -> Option<Sql> {
             .bind(format!("%{}%", escape_like(q.as_str())))
             .push(r" ESCAPE '\'");
     }
-    let (beyond, direction) = if query.sort.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(after) = &query.after {
-        let value: Value = match (&after.value, query.sort.field) {
-            (CursorValue::Text(text), SortField::Name) => text.clone().into(),
-            (CursorValue::Micros(at), SortField::CreatedAt | SortField::UpdatedAt) => (*at).into(),
-            _ => return None,
-        };
-        sql.and()
-            .push("(")
-            .push(column)
-            .push(" ")
-            .push(beyond)
-            .push(" ");
-        sql.bind(value.clone())
-            .push(" OR (")
-            .push(column)
-            .push(" = ");
-        sql.bind(value).push(" AND id ").push(beyond).push(" ");
-        sql.bind(after.id).push("))");
-    }
-    sql.push(" ORDER BY ")
-        .push(column)
-        .push(" ")
-        .push(direction)
-        .push(", id ")
-        .push(direction)
-        .push(" LIMIT ")
-        .bind(i64::try_from(query.limit.get() + 1).unwrap_or(i64::MAX));
-    Some(sql)
+    keyset::page(sql, query.sort, query.after.as_ref(), query.limit)
 }

@@ -1,16 +1,16 @@
 //! The SQL of [`super::SeaItems`]: the statements, and `items` rows as
 //! domain items.
 
-use super::event_sql;
 use super::sql::{Sql, escape_like, json_column, rfc3339_sql};
+use super::{event_sql, keyset};
 use anyhow::anyhow;
 use domain::FieldError;
 use domain::model::{
-    Attributes, AttributesChange, CursorValue, Description, Item, ItemChange, ItemId, ItemName,
-    SortField, Stream, Timestamp, UserId,
+    Attributes, AttributesChange, Description, Item, ItemChange, ItemId, ItemName, Stream,
+    Timestamp, UserId,
 };
 use domain::ports::{ItemQuery, Scope};
-use sea_orm::{DbBackend, QueryResult, Value};
+use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
 /// The columns every read returns, in [`item`]'s order.
@@ -217,16 +217,10 @@ pub(super) fn exists(backend: DbBackend, id: ItemId, scope: Scope) -> Sql {
 }
 
 /// The keyset page of `query`: rows after its cursor in (sort column, id)
-/// order, `limit + 1` of them. Names compare bytewise on both databases.
-/// `None` when the cursor's value can't belong to the sort column.
+/// order, `limit + 1` of them. `None` when the cursor's value can't belong
+/// to the sort column.
 pub(super) fn list(backend: DbBackend, query: &ItemQuery) -> Option<Sql> {
     let mut sql = Sql::new(backend);
-    let column = match query.sort.field {
-        SortField::CreatedAt => "created_at",
-        SortField::UpdatedAt => "updated_at",
-        SortField::Name if sql.is_postgres() => r#"name COLLATE "C""#,
-        SortField::Name => "name",
-    };
     sql.push("SELECT ").push(COLUMNS).push(" FROM items");
     if let Scope::Owner(owner) = query.scope {
         sql.and().push("owner_id = ").bind(owner.0);
@@ -237,38 +231,5 @@ pub(super) fn list(backend: DbBackend, query: &ItemQuery) -> Option<Sql> {
             .bind(format!("%{}%", escape_like(q.as_str())))
             .push(r" ESCAPE '\'");
     }
-    let (beyond, direction) = if query.sort.descending {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
-    if let Some(after) = &query.after {
-        let value: Value = match (&after.value, query.sort.field) {
-            (CursorValue::Text(text), SortField::Name) => text.clone().into(),
-            (CursorValue::Micros(at), SortField::CreatedAt | SortField::UpdatedAt) => (*at).into(),
-            _ => return None,
-        };
-        // `(col, id) > (v, i)` spelled out, for both databases.
-        sql.and()
-            .push("(")
-            .push(column)
-            .push(" ")
-            .push(beyond)
-            .push(" ");
-        sql.bind(value.clone())
-            .push(" OR (")
-            .push(column)
-            .push(" = ");
-        sql.bind(value).push(" AND id ").push(beyond).push(" ");
-        sql.bind(after.id).push("))");
-    }
-    sql.push(" ORDER BY ")
-        .push(column)
-        .push(" ")
-        .push(direction)
-        .push(", id ")
-        .push(direction)
-        .push(" LIMIT ")
-        .bind(i64::try_from(query.limit.get() + 1).unwrap_or(i64::MAX));
-    Some(sql)
+    keyset::page(sql, query.sort, query.after.as_ref(), query.limit)
 }

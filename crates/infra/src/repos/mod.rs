@@ -9,6 +9,7 @@ mod events;
 mod idempotency;
 mod item_sql;
 mod items;
+mod keyset;
 mod oauth;
 mod queries;
 mod sessions;
