@@ -2,11 +2,11 @@
 //! domain agents.
 
 use super::keyset;
+use super::rows::{Row, description, micros, optional_micros};
 use super::sql::{Sql, escape_like, json_column};
 use anyhow::anyhow;
-use domain::FieldError;
 use domain::model::{
-    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, AttributesChange, Description,
+    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, AttributesChange,
     MetadataFilter, Timestamp, TokenHash, UserId,
 };
 use domain::ports::{AgentQuery, Scope};
@@ -17,26 +17,9 @@ use uuid::Uuid;
 pub(super) const COLUMNS: &str = "id, owner_id, name, description, status, capabilities, \
      metadata, last_status, version, last_seen_at, connected_at, created_at, updated_at";
 
-/// What an `agents` row came to.
-pub(super) enum Row {
-    /// A valid agent.
-    Agent(Agent),
-    /// A stored object breaks the limits (only a merge can do that).
-    Invalid(FieldError),
-}
-
-fn micros(value: i64, col: &str) -> anyhow::Result<Timestamp> {
-    Timestamp::from_unix_micros(value).ok_or_else(|| anyhow!("{col} {value} out of range"))
-}
-
 /// Reads an `agents` row; objects outside the limits are reported, not an
 /// error, so that a merge can be rolled back as invalid.
-pub(super) fn agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row> {
-    let optional_micros = |col: &str| -> anyhow::Result<Option<Timestamp>> {
-        row.try_get::<Option<i64>>("", col)?
-            .map(|v| micros(v, col))
-            .transpose()
-    };
+pub(super) fn agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row<Agent>> {
     let mut objects = Vec::new();
     for field in ["capabilities", "metadata"] {
         match Attributes::parse(json_column(row, field, backend)?, field) {
@@ -55,12 +38,8 @@ pub(super) fn agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row
             .transpose()?
     };
     let status: String = row.try_get("", "status")?;
-    let description = row
-        .try_get::<Option<String>>("", "description")?
-        .map(|text| Description::parse(&text))
-        .transpose()
-        .map_err(|e| anyhow!("stored description is invalid: {e}"))?;
-    Ok(Row::Agent(Agent {
+    let description = description(row)?;
+    Ok(Row::Valid(Agent {
         id: AgentId(row.try_get::<Uuid>("", "id")?),
         owner_id: UserId(row.try_get::<Uuid>("", "owner_id")?),
         name: AgentName::parse(&row.try_get::<String>("", "name")?)
@@ -72,17 +51,17 @@ pub(super) fn agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row
         metadata,
         last_status,
         version: row.try_get("", "version")?,
-        last_seen_at: optional_micros("last_seen_at")?,
-        connected_at: optional_micros("connected_at")?,
-        created_at: micros(row.try_get("", "created_at")?, "created_at")?,
-        updated_at: micros(row.try_get("", "updated_at")?, "updated_at")?,
+        last_seen_at: optional_micros(row, "last_seen_at")?,
+        connected_at: optional_micros(row, "connected_at")?,
+        created_at: micros(row, "created_at")?,
+        updated_at: micros(row, "updated_at")?,
     }))
 }
 
 /// Reads an `agents` row that must hold a valid agent.
 pub(super) fn valid_agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Agent> {
     match agent(row, backend)? {
-        Row::Agent(agent) => Ok(agent),
+        Row::Valid(agent) => Ok(agent),
         Row::Invalid(error) => Err(anyhow!("stored agent is invalid: {error}")),
     }
 }

@@ -2,17 +2,32 @@
 //! change (merges done by the database), JSON Patch applied in Rust under a
 //! row lock, and each change's event appended in the same transaction.
 
-use super::agent_sql::{self, Row};
+use super::agent_sql;
+use super::rows::{fetch_all, fetch_one};
+use super::sql::Sql;
+use super::writes::{self, Conditional};
 use super::{begin_write, conflict_or_unexpected, event_sql, unexpected};
 use crate::Db;
 use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{
-    Agent, AgentChange, AgentId, MetadataPatch, PatchFailure, Timestamp, TokenHash,
+    Agent, AgentChange, AgentId, MetadataPatch, NewEvent, PatchFailure, Timestamp, TokenHash,
 };
 use domain::ports::{AgentQuery, AgentRepository, Scope, WriteOutcome};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend};
 use serde_json::Value;
+
+/// The event a successful conditional write appends: `kind` at `at`, or
+/// (`None`) now but never before the agent's last update.
+fn announce(
+    kind: &'static str,
+    at: Option<Timestamp>,
+) -> impl FnOnce(&Agent) -> Option<(NewEvent, Timestamp)> {
+    move |agent| {
+        let at = at.unwrap_or_else(|| Timestamp::now().max(agent.updated_at));
+        Some((agent.event(kind), at))
+    }
+}
 
 /// Agents in the `agents` table.
 #[derive(Debug, Clone)]
@@ -26,63 +41,25 @@ impl SeaAgents {
         Self { db }
     }
 
+    /// The database's backend, which the SQL is written for.
     fn backend(&self) -> DbBackend {
         self.db.connection().get_database_backend()
     }
 
-    /// Finishes a conditional write whose `RETURNING` gave `row`: appends
-    /// the event (`kind` at `at`; `None` = now, never before the agent's
-    /// last update) of a valid result and commits, else rolls back and
-    /// says why nothing was written.
-    async fn settle(
+    /// `statement`, a conditional write of the agent `id` in `scope` that
+    /// requires version `expected` (if any).
+    fn conditional(
         &self,
-        txn: DatabaseTransaction,
-        row: Option<QueryResult>,
+        statement: Sql,
         (id, scope, expected): (AgentId, Scope, Option<i64>),
-        (kind, at): (&'static str, Option<Timestamp>),
         context: &'static str,
-    ) -> Result<WriteOutcome<Agent>, RepoError> {
-        let backend = self.backend();
-        let outcome = match row {
-            Some(row) => match agent_sql::agent(&row, backend)? {
-                Row::Agent(agent) => {
-                    let at = at.unwrap_or_else(|| Timestamp::now().max(agent.updated_at));
-                    event_sql::append(&txn, &agent.event(kind), at)
-                        .await
-                        .map_err(unexpected(context))?;
-                    txn.commit().await.map_err(unexpected(context))?;
-                    return Ok(WriteOutcome::Done(agent));
-                }
-                Row::Invalid(error) => WriteOutcome::Invalid(vec![error]),
-            },
-            None => self.missing(&txn, id, scope, expected, context).await?,
-        };
-        txn.rollback().await.map_err(unexpected(context))?;
-        Ok(outcome)
-    }
-
-    /// Why a conditional write touched no row: absent, or another version.
-    async fn missing(
-        &self,
-        txn: &DatabaseTransaction,
-        id: AgentId,
-        scope: Scope,
-        expected: Option<i64>,
-        context: &'static str,
-    ) -> Result<WriteOutcome<Agent>, RepoError> {
-        if expected.is_none() {
-            return Ok(WriteOutcome::NotFound);
+    ) -> Conditional {
+        Conditional {
+            statement,
+            exists: agent_sql::exists(self.backend(), id, scope),
+            expected,
+            context,
         }
-        // Same transaction: the row can't change between the two.
-        let found = txn
-            .query_one_raw(agent_sql::exists(self.backend(), id, scope).build())
-            .await
-            .map_err(unexpected(context))?;
-        Ok(if found.is_some() {
-            WriteOutcome::VersionMismatch
-        } else {
-            WriteOutcome::NotFound
-        })
     }
 }
 
@@ -91,42 +68,36 @@ impl AgentRepository for SeaAgents {
     #[tracing::instrument(name = "agents.create", skip_all, fields(agent_id = %agent.id))]
     async fn create(&self, agent: &Agent, token: &TokenHash) -> Result<(), RepoError> {
         let context = "inserting an agent";
-        let txn = begin_write(self.db.connection())
-            .await
-            .map_err(unexpected(context))?;
-        txn.execute_raw(agent_sql::insert(self.backend(), agent, token).build())
-            .await
-            .map_err(conflict_or_unexpected(context))?;
-        event_sql::append(&txn, &agent.event("agent.created"), agent.created_at)
-            .await
-            .map_err(unexpected(context))?;
-        txn.commit().await.map_err(unexpected(context))
+        writes::insert_with_event(
+            self.db.connection(),
+            agent_sql::insert(self.backend(), agent, token),
+            (&agent.event("agent.created"), agent.created_at),
+            conflict_or_unexpected(context),
+            context,
+        )
+        .await
     }
 
     #[tracing::instrument(name = "agents.find", skip_all, fields(agent_id = %id))]
     async fn find(&self, id: AgentId, scope: Scope) -> Result<Option<Agent>, RepoError> {
-        let row = self
-            .db
-            .connection()
-            .query_one_raw(agent_sql::select(self.backend(), id, scope, false).build())
-            .await
-            .map_err(unexpected("loading an agent"))?;
-        Ok(row
-            .map(|row| agent_sql::valid_agent(&row, self.backend()))
-            .transpose()?)
+        fetch_one(
+            self.db.connection(),
+            agent_sql::select(self.backend(), id, scope, false),
+            agent_sql::valid_agent,
+            "loading an agent",
+        )
+        .await
     }
 
     #[tracing::instrument(name = "agents.find_by_token", skip_all)]
     async fn find_by_token(&self, token: &TokenHash) -> Result<Option<Agent>, RepoError> {
-        let row = self
-            .db
-            .connection()
-            .query_one_raw(agent_sql::select_by_token(self.backend(), token).build())
-            .await
-            .map_err(unexpected("loading an agent by token"))?;
-        Ok(row
-            .map(|row| agent_sql::valid_agent(&row, self.backend()))
-            .transpose()?)
+        fetch_one(
+            self.db.connection(),
+            agent_sql::select_by_token(self.backend(), token),
+            agent_sql::valid_agent,
+            "loading an agent by token",
+        )
+        .await
     }
 
     #[tracing::instrument(name = "agents.list", skip_all)]
@@ -135,16 +106,13 @@ impl AgentRepository for SeaAgents {
             // A cursor of another sort column matches nothing.
             return Ok(Vec::new());
         };
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(sql.build())
-            .await
-            .map_err(unexpected("listing agents"))?;
-        Ok(rows
-            .iter()
-            .map(|row| agent_sql::valid_agent(row, self.backend()))
-            .collect::<anyhow::Result<_>>()?)
+        fetch_all(
+            self.db.connection(),
+            sql,
+            agent_sql::valid_agent,
+            "listing agents",
+        )
+        .await
     }
 
     #[tracing::instrument(name = "agents.update", skip_all, fields(agent_id = %id))]
@@ -156,21 +124,16 @@ impl AgentRepository for SeaAgents {
         expected: Option<i64>,
         now: Timestamp,
     ) -> Result<WriteOutcome<Agent>, RepoError> {
-        let context = "updating an agent";
-        let statement = agent_sql::update(self.backend(), (id, scope), change, expected, now);
-        let txn = begin_write(self.db.connection())
-            .await
-            .map_err(unexpected(context))?;
-        let row = txn
-            .query_one_raw(statement.build())
-            .await
-            .map_err(unexpected(context))?;
-        self.settle(
-            txn,
-            row,
+        let write = self.conditional(
+            agent_sql::update(self.backend(), (id, scope), change, expected, now),
             (id, scope, expected),
-            ("agent.updated", Some(now)),
-            context,
+            "updating an agent",
+        );
+        writes::run(
+            self.db.connection(),
+            write,
+            agent_sql::agent,
+            announce("agent.updated", Some(now)),
         )
         .await
     }
@@ -191,13 +154,13 @@ impl AgentRepository for SeaAgents {
         let txn = begin_write(self.db.connection())
             .await
             .map_err(unexpected(context))?;
-        let row = txn
-            .query_one_raw(agent_sql::select(backend, id, scope, true).build())
-            .await
-            .map_err(unexpected(context))?;
-        let current = row
-            .map(|row| agent_sql::valid_agent(&row, backend))
-            .transpose()?;
+        let current = fetch_one(
+            &txn,
+            agent_sql::select(backend, id, scope, true),
+            agent_sql::valid_agent,
+            context,
+        )
+        .await?;
         let outcome = match current {
             None => WriteOutcome::NotFound,
             Some(agent) if expected.is_some_and(|v| v != agent.version) => {
@@ -207,19 +170,13 @@ impl AgentRepository for SeaAgents {
                 Err(PatchFailure::TestFailed) => WriteOutcome::TestFailed,
                 Err(PatchFailure::Invalid(error)) => WriteOutcome::Invalid(vec![error]),
                 Ok(metadata) => {
-                    let row = txn
-                        .query_one_raw(agent_sql::set_metadata(backend, id, &metadata, now).build())
-                        .await
-                        .map_err(unexpected(context))?;
-                    return self
-                        .settle(
-                            txn,
-                            row,
-                            (id, scope, expected),
-                            ("agent.updated", Some(now)),
-                            context,
-                        )
-                        .await;
+                    let write = self.conditional(
+                        agent_sql::set_metadata(backend, id, &metadata, now),
+                        (id, scope, expected),
+                        context,
+                    );
+                    let announce = announce("agent.updated", Some(now));
+                    return writes::settle(txn, write, agent_sql::agent, announce).await;
                 }
             },
         };
@@ -253,21 +210,16 @@ impl AgentRepository for SeaAgents {
         scope: Scope,
         expected: Option<i64>,
     ) -> Result<WriteOutcome<Agent>, RepoError> {
-        let context = "deleting an agent";
-        let statement = agent_sql::delete(self.backend(), id, scope, expected);
-        let txn = begin_write(self.db.connection())
-            .await
-            .map_err(unexpected(context))?;
-        let row = txn
-            .query_one_raw(statement.build())
-            .await
-            .map_err(unexpected(context))?;
-        self.settle(
-            txn,
-            row,
+        let write = self.conditional(
+            agent_sql::delete(self.backend(), id, scope, expected),
             (id, scope, expected),
-            ("agent.deleted", None),
-            context,
+            "deleting an agent",
+        );
+        writes::run(
+            self.db.connection(),
+            write,
+            agent_sql::agent,
+            announce("agent.deleted", None),
         )
         .await
     }
@@ -314,16 +266,13 @@ impl AgentRepository for SeaAgents {
 
     #[tracing::instrument(name = "agents.stale_online", skip_all)]
     async fn stale_online(&self, before: Timestamp) -> Result<Vec<Agent>, RepoError> {
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(agent_sql::stale_online(self.backend(), before).build())
-            .await
-            .map_err(unexpected("listing stale agents"))?;
-        Ok(rows
-            .iter()
-            .map(|row| agent_sql::valid_agent(row, self.backend()))
-            .collect::<anyhow::Result<_>>()?)
+        fetch_all(
+            self.db.connection(),
+            agent_sql::stale_online(self.backend(), before),
+            agent_sql::valid_agent,
+            "listing stale agents",
+        )
+        .await
     }
 }
 
@@ -332,7 +281,7 @@ impl SeaAgents {
     /// appends `kind` in the same transaction.
     async fn presence(
         &self,
-        statement: super::sql::Sql,
+        statement: Sql,
         kind: &'static str,
         now: Timestamp,
     ) -> Result<Option<Agent>, RepoError> {

@@ -1,13 +1,12 @@
 //! The SQL of [`super::SeaItems`]: the statements, and `items` rows as
 //! domain items.
 
+use super::rows::{Row, description, micros};
 use super::sql::{Sql, escape_like, json_column, rfc3339_sql};
 use super::{event_sql, keyset};
 use anyhow::anyhow;
-use domain::FieldError;
 use domain::model::{
-    Attributes, AttributesChange, Description, Item, ItemChange, ItemId, ItemName, Stream,
-    Timestamp, UserId,
+    Attributes, AttributesChange, Item, ItemChange, ItemId, ItemName, Stream, Timestamp, UserId,
 };
 use domain::ports::{ItemQuery, Scope};
 use sea_orm::{DbBackend, QueryResult};
@@ -17,49 +16,32 @@ use uuid::Uuid;
 pub(super) const COLUMNS: &str =
     "id, owner_id, name, description, attributes, version, created_at, updated_at";
 
-/// What an `items` row came to.
-pub(super) enum Row {
-    /// A valid item.
-    Item(Item),
-    /// The stored attributes break the limits (only a merge can do that).
-    Invalid(FieldError),
-}
-
 /// Reads an `items` row; attributes outside the limits are reported, not
 /// an error, so that a merge can be rolled back as invalid.
-pub(super) fn item(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row> {
-    let text = |col: &str| row.try_get::<String>("", col);
-    let micros = |col: &str| -> anyhow::Result<Timestamp> {
-        let value: i64 = row.try_get("", col)?;
-        Timestamp::from_unix_micros(value).ok_or_else(|| anyhow!("{col} {value} out of range"))
-    };
+pub(super) fn item(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row<Item>> {
     let attributes = match Attributes::parse(json_column(row, "attributes", backend)?, "attributes")
     {
         Ok(attributes) => attributes,
         Err(error) => return Ok(Row::Invalid(error)),
     };
-    let description = row
-        .try_get::<Option<String>>("", "description")?
-        .map(|text| Description::parse(&text))
-        .transpose()
-        .map_err(|e| anyhow!("stored description is invalid: {e}"))?;
-    Ok(Row::Item(Item {
+    let description = description(row)?;
+    Ok(Row::Valid(Item {
         id: ItemId(row.try_get::<Uuid>("", "id")?),
         owner_id: UserId(row.try_get::<Uuid>("", "owner_id")?),
-        name: ItemName::parse(&text("name")?)
+        name: ItemName::parse(&row.try_get::<String>("", "name")?)
             .map_err(|e| anyhow!("stored name is invalid: {e}"))?,
         description,
         attributes,
         version: row.try_get("", "version")?,
-        created_at: micros("created_at")?,
-        updated_at: micros("updated_at")?,
+        created_at: micros(row, "created_at")?,
+        updated_at: micros(row, "updated_at")?,
     }))
 }
 
 /// Reads an `items` row that must hold a valid item.
 pub(super) fn valid_item(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Item> {
     match item(row, backend)? {
-        Row::Item(item) => Ok(item),
+        Row::Valid(item) => Ok(item),
         Row::Invalid(error) => Err(anyhow!("stored attributes are invalid: {error}")),
     }
 }

@@ -3,15 +3,17 @@
 //! appended to the event log in the same transaction — on PostgreSQL by the
 //! same statement.
 
-use super::item_sql::{self, Row};
+use super::item_sql;
+use super::rows::{fetch_all, fetch_one};
 use super::sql::Sql;
-use super::{begin_write, event_sql, unexpected};
+use super::writes::{self, Conditional};
+use super::{event_sql, unexpected};
 use crate::Db;
 use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{Item, ItemChange, ItemId, Timestamp};
 use domain::ports::{ItemQuery, ItemRepository, Scope, WriteOutcome};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend};
 
 /// The event a successful write appends, and when it happened.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +26,7 @@ enum Announce {
 }
 
 impl Announce {
+    /// The event's kind.
     fn kind(self) -> &'static str {
         match self {
             Self::Updated(_) => "item.updated",
@@ -40,6 +43,7 @@ impl Announce {
         }
     }
 
+    /// When it happened: never before the item's last update.
     fn at(self, item: &Item) -> Timestamp {
         self.at_least().max(item.updated_at)
     }
@@ -57,62 +61,38 @@ impl SeaItems {
         Self { db }
     }
 
+    /// The database's backend, which the SQL is written for.
     fn backend(&self) -> DbBackend {
         self.db.connection().get_database_backend()
     }
 
-    /// `change` (an `UPDATE`/`DELETE … RETURNING`) that, on PostgreSQL,
-    /// also appends its event; on SQLite [`Self::settle`] appends it with a
-    /// second statement.
-    fn announcing(&self, change: Sql, announce: Announce) -> Sql {
-        if self.db.is_postgres() {
+    /// Runs `change`, a conditional write of the item `id` in `scope` that
+    /// requires version `expected` (if any), and appends its `announce`
+    /// event: on PostgreSQL in the same statement, on SQLite with a second
+    /// one in the same transaction.
+    async fn write(
+        &self,
+        change: Sql,
+        (id, scope, expected): (ItemId, Scope, Option<i64>),
+        announce: Announce,
+        context: &'static str,
+    ) -> Result<WriteOutcome<Item>, RepoError> {
+        let postgres = self.db.is_postgres();
+        let statement = if postgres {
             item_sql::with_event(change, announce.kind(), announce.at_least())
         } else {
             change
-        }
-    }
-
-    /// Finishes a conditional write whose `RETURNING` gave `row`: appends
-    /// the event of a valid result and commits, else rolls back and says why
-    /// nothing was written.
-    async fn settle(
-        &self,
-        txn: DatabaseTransaction,
-        row: Option<QueryResult>,
-        (id, scope): (ItemId, Scope),
-        (expected, announce): (Option<i64>, Announce),
-        context: &'static str,
-    ) -> Result<WriteOutcome<Item>, RepoError> {
-        let backend = self.backend();
-        let outcome = match row {
-            Some(row) => match item_sql::item(&row, backend)? {
-                Row::Item(item) => {
-                    if !self.db.is_postgres() {
-                        event_sql::append(&txn, &item.event(announce.kind()), announce.at(&item))
-                            .await
-                            .map_err(unexpected(context))?;
-                    }
-                    txn.commit().await.map_err(unexpected(context))?;
-                    return Ok(WriteOutcome::Done(item));
-                }
-                Row::Invalid(error) => WriteOutcome::Invalid(vec![error]),
-            },
-            None if expected.is_none() => WriteOutcome::NotFound,
-            None => {
-                // Same transaction: the row can't change between the two.
-                let found = txn
-                    .query_one_raw(item_sql::exists(backend, id, scope).build())
-                    .await
-                    .map_err(unexpected(context))?;
-                if found.is_some() {
-                    WriteOutcome::VersionMismatch
-                } else {
-                    WriteOutcome::NotFound
-                }
-            }
         };
-        txn.rollback().await.map_err(unexpected(context))?;
-        Ok(outcome)
+        let write = Conditional {
+            statement,
+            exists: item_sql::exists(self.backend(), id, scope),
+            expected,
+            context,
+        };
+        writes::run(self.db.connection(), write, item_sql::item, |item| {
+            (!postgres).then(|| (item.event(announce.kind()), announce.at(item)))
+        })
+        .await
     }
 }
 
@@ -135,29 +115,25 @@ impl ItemRepository for SeaItems {
                 .map(drop)
                 .map_err(unexpected(context));
         }
-        let txn = begin_write(self.db.connection())
-            .await
-            .map_err(unexpected(context))?;
-        txn.execute_raw(sql.build())
-            .await
-            .map_err(unexpected(context))?;
-        event_sql::append(&txn, &event, item.created_at)
-            .await
-            .map_err(unexpected(context))?;
-        txn.commit().await.map_err(unexpected(context))
+        writes::insert_with_event(
+            self.db.connection(),
+            sql,
+            (&event, item.created_at),
+            unexpected(context),
+            context,
+        )
+        .await
     }
 
     #[tracing::instrument(name = "items.find", skip_all, fields(item_id = %id))]
     async fn find(&self, id: ItemId, scope: Scope) -> Result<Option<Item>, RepoError> {
-        let row = self
-            .db
-            .connection()
-            .query_one_raw(item_sql::select(self.backend(), id, scope).build())
-            .await
-            .map_err(unexpected("loading an item"))?;
-        Ok(row
-            .map(|row| item_sql::valid_item(&row, self.backend()))
-            .transpose()?)
+        fetch_one(
+            self.db.connection(),
+            item_sql::select(self.backend(), id, scope),
+            item_sql::valid_item,
+            "loading an item",
+        )
+        .await
     }
 
     #[tracing::instrument(name = "items.list", skip_all)]
@@ -166,16 +142,13 @@ impl ItemRepository for SeaItems {
             // A cursor of another sort column matches nothing.
             return Ok(Vec::new());
         };
-        let rows = self
-            .db
-            .connection()
-            .query_all_raw(sql.build())
-            .await
-            .map_err(unexpected("listing items"))?;
-        Ok(rows
-            .iter()
-            .map(|row| item_sql::valid_item(row, self.backend()))
-            .collect::<anyhow::Result<_>>()?)
+        fetch_all(
+            self.db.connection(),
+            sql,
+            item_sql::valid_item,
+            "listing items",
+        )
+        .await
     }
 
     #[tracing::instrument(name = "items.update", skip_all, fields(item_id = %id))]
@@ -187,21 +160,13 @@ impl ItemRepository for SeaItems {
         expected: Option<i64>,
         now: Timestamp,
     ) -> Result<WriteOutcome<Item>, RepoError> {
-        let context = "updating an item";
-        let announce = Announce::Updated(now);
-        let statement = self.announcing(
+        self.write(
             item_sql::update(self.backend(), id, scope, change, expected, now),
-            announce,
-        );
-        let txn = begin_write(self.db.connection())
-            .await
-            .map_err(unexpected(context))?;
-        let row = txn
-            .query_one_raw(statement.build())
-            .await
-            .map_err(unexpected(context))?;
-        self.settle(txn, row, (id, scope), (expected, announce), context)
-            .await
+            (id, scope, expected),
+            Announce::Updated(now),
+            "updating an item",
+        )
+        .await
     }
 
     #[tracing::instrument(name = "items.delete", skip_all, fields(item_id = %id))]
@@ -211,20 +176,12 @@ impl ItemRepository for SeaItems {
         scope: Scope,
         expected: Option<i64>,
     ) -> Result<WriteOutcome<Item>, RepoError> {
-        let context = "deleting an item";
-        let announce = Announce::Deleted;
-        let statement = self.announcing(
+        self.write(
             item_sql::delete(self.backend(), id, scope, expected),
-            announce,
-        );
-        let txn = begin_write(self.db.connection())
-            .await
-            .map_err(unexpected(context))?;
-        let row = txn
-            .query_one_raw(statement.build())
-            .await
-            .map_err(unexpected(context))?;
-        self.settle(txn, row, (id, scope), (expected, announce), context)
-            .await
+            (id, scope, expected),
+            Announce::Deleted,
+            "deleting an item",
+        )
+        .await
     }
 }

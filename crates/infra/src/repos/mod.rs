@@ -12,9 +12,11 @@ mod items;
 mod keyset;
 mod oauth;
 mod queries;
+mod rows;
 mod sessions;
 mod sql;
 mod users;
+mod writes;
 
 pub use agents::SeaAgents;
 pub use events::SeaEventLog;
