@@ -1,13 +1,13 @@
 //! The SQL of [`super::SeaAgents`]: the statements, and `agents` rows as
 //! domain agents.
 
-use super::keyset;
 use super::rows::{Row, description, micros, optional_micros};
-use super::sql::{Sql, escape_like, json_column};
+use super::sql::{Sql, json_column};
+use super::{keyset, owned_sql};
 use anyhow::anyhow;
 use domain::model::{
-    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, AttributesChange,
-    MetadataFilter, Timestamp, TokenHash, UserId,
+    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, MetadataFilter, Timestamp,
+    TokenHash, UserId,
 };
 use domain::ports::{AgentQuery, Scope};
 use sea_orm::{DbBackend, QueryResult};
@@ -66,21 +66,13 @@ pub(super) fn valid_agent(row: &QueryResult, backend: DbBackend) -> anyhow::Resu
     }
 }
 
-/// Adds `WHERE`/`AND id = … AND owner_id = …` for `id` in `scope`.
-fn where_id(sql: &mut Sql, id: AgentId, scope: Scope) {
-    sql.and().push("id = ").bind(id.0);
-    if let Scope::Owner(owner) = scope {
-        sql.and().push("owner_id = ").bind(owner.0);
-    }
-}
-
 /// `SELECT … FROM agents …` of the agent with `id` in `scope`; with
 /// `lock`, `FOR UPDATE` on PostgreSQL (SQLite's `IMMEDIATE` transaction
 /// already holds the write lock).
 pub(super) fn select(backend: DbBackend, id: AgentId, scope: Scope, lock: bool) -> Sql {
     let mut sql = Sql::new(backend);
     sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
-    where_id(&mut sql, id, scope);
+    owned_sql::where_id(&mut sql, id.0, scope);
     if lock && sql.is_postgres() {
         sql.push(" FOR UPDATE");
     }
@@ -111,7 +103,7 @@ pub(super) fn insert(backend: DbBackend, agent: &Agent, token: &TokenHash) -> Sq
         .push(", ")
         .bind(agent.name.as_str())
         .push(", ")
-        .bind(agent.name.as_str().to_lowercase())
+        .bind(owned_sql::name_lower(agent.name.as_str()))
         .push(", ")
         .bind(agent.description.as_ref().map(|d| d.as_str().to_owned()))
         .push(", ")
@@ -139,38 +131,6 @@ pub(super) fn insert(backend: DbBackend, agent: &Agent, token: &TokenHash) -> Sq
     sql
 }
 
-/// `, <column> = …` for a change of a JSON object column: replaced, or
-/// merged by the database (`jsonb_merge_patch` / `json_patch`).
-fn set_object(sql: &mut Sql, column: &str, change: &AttributesChange) {
-    match change {
-        AttributesChange::Keep => {}
-        AttributesChange::Replace(object) => {
-            sql.push(", ")
-                .push(column)
-                .push(" = ")
-                .bind_json(&object.to_value());
-        }
-        AttributesChange::Merge(patch) => {
-            let patch = serde_json::Value::Object(patch.clone());
-            sql.push(", ").push(column).push(" = ");
-            if sql.is_postgres() {
-                sql.push("jsonb_merge_patch(")
-                    .push(column)
-                    .push(", ")
-                    .bind_json(&patch)
-                    .push(")");
-            } else {
-                // `json()` keeps the stored text compact.
-                sql.push("json(json_patch(")
-                    .push(column)
-                    .push(", ")
-                    .bind_json(&patch)
-                    .push("))");
-            }
-        }
-    }
-}
-
 /// The one `UPDATE … RETURNING` of a change: merges are done by the
 /// database, never in Rust.
 pub(super) fn update(
@@ -180,26 +140,11 @@ pub(super) fn update(
     expected: Option<i64>,
     now: Timestamp,
 ) -> Sql {
-    let mut sql = Sql::new(backend);
-    let name = change.name.as_ref();
-    sql.push("UPDATE agents SET name = COALESCE(")
-        .bind(name.map(|n| n.as_str().to_owned()))
-        .push(", name), name_lower = COALESCE(")
-        .bind(name.map(|n| n.as_str().to_lowercase()))
-        .push(", name_lower)");
-    if let Some(description) = &change.description {
-        sql.push(", description = ")
-            .bind(description.as_ref().map(|d| d.as_str().to_owned()));
-    }
-    set_object(&mut sql, "capabilities", &change.capabilities);
-    set_object(&mut sql, "metadata", &change.metadata);
-    sql.push(", version = version + 1, updated_at = ")
-        .bind(now.unix_micros());
-    where_id(&mut sql, id, scope);
-    if let Some(version) = expected {
-        sql.and().push("version = ").bind(version);
-    }
-    sql.push(" RETURNING ").push(COLUMNS);
+    let name = change.name.as_ref().map(AgentName::as_str);
+    let mut sql = owned_sql::update_start(backend, "agents", name, change.description.as_ref());
+    owned_sql::set_object(&mut sql, "capabilities", &change.capabilities);
+    owned_sql::set_object(&mut sql, "metadata", &change.metadata);
+    owned_sql::update_end(&mut sql, now, (id.0, scope, expected), COLUMNS);
     sql
 }
 
@@ -225,7 +170,7 @@ pub(super) fn set_token(backend: DbBackend, id: AgentId, scope: Scope, token: &T
     let mut sql = Sql::new(backend);
     sql.push("UPDATE agents SET token_hash = ")
         .bind(token.0.clone());
-    where_id(&mut sql, id, scope);
+    owned_sql::where_id(&mut sql, id.0, scope);
     sql.push(" RETURNING ").push(COLUMNS);
     sql
 }
@@ -287,22 +232,12 @@ pub(super) fn stale_online(backend: DbBackend, before: Timestamp) -> Sql {
 
 /// `DELETE … RETURNING` of the agent when its version is `expected`.
 pub(super) fn delete(backend: DbBackend, id: AgentId, scope: Scope, expected: Option<i64>) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("DELETE FROM agents");
-    where_id(&mut sql, id, scope);
-    if let Some(version) = expected {
-        sql.and().push("version = ").bind(version);
-    }
-    sql.push(" RETURNING ").push(COLUMNS);
-    sql
+    owned_sql::delete(backend, "agents", COLUMNS, (id.0, scope, expected))
 }
 
 /// `SELECT 1 FROM agents …`: whether the agent exists in scope.
 pub(super) fn exists(backend: DbBackend, id: AgentId, scope: Scope) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT 1 AS found FROM agents");
-    where_id(&mut sql, id, scope);
-    sql
+    owned_sql::exists(backend, "agents", id.0, scope)
 }
 
 /// `AND` the condition of one `metadata.<key>=<value>` filter. Key and
@@ -356,9 +291,7 @@ fn where_metadata(sql: &mut Sql, filter: &MetadataFilter) {
 pub(super) fn list(backend: DbBackend, query: &AgentQuery) -> Option<Sql> {
     let mut sql = Sql::new(backend);
     sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
-    if let Scope::Owner(owner) = query.scope {
-        sql.and().push("owner_id = ").bind(owner.0);
-    }
+    owned_sql::where_owner(&mut sql, query.scope);
     if let Some(status) = query.status {
         sql.and().push("status = ").bind(status.as_str());
     }
@@ -366,10 +299,7 @@ pub(super) fn list(backend: DbBackend, query: &AgentQuery) -> Option<Sql> {
         where_metadata(&mut sql, filter);
     }
     if let Some(q) = &query.q {
-        sql.and()
-            .push("name_lower LIKE ")
-            .bind(format!("%{}%", escape_like(q.as_str())))
-            .push(r" ESCAPE '\'");
+        owned_sql::where_name_contains(&mut sql, q);
     }
     keyset::page(sql, query.sort, query.after.as_ref(), query.limit)
 }

@@ -2,12 +2,10 @@
 //! domain items.
 
 use super::rows::{Row, description, micros};
-use super::sql::{Sql, escape_like, json_column, rfc3339_sql};
-use super::{event_sql, keyset};
+use super::sql::{Sql, json_column, rfc3339_sql};
+use super::{event_sql, keyset, owned_sql};
 use anyhow::anyhow;
-use domain::model::{
-    Attributes, AttributesChange, Item, ItemChange, ItemId, ItemName, Stream, Timestamp, UserId,
-};
+use domain::model::{Attributes, Item, ItemChange, ItemId, ItemName, Stream, Timestamp, UserId};
 use domain::ports::{ItemQuery, Scope};
 use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
@@ -46,24 +44,11 @@ pub(super) fn valid_item(row: &QueryResult, backend: DbBackend) -> anyhow::Resul
     }
 }
 
-/// The lower-cased name that `q` searches.
-pub(super) fn name_lower(name: &ItemName) -> String {
-    name.as_str().to_lowercase()
-}
-
-/// Adds `WHERE`/`AND id = … AND owner_id = …` for `id` in `scope`.
-fn where_id(sql: &mut Sql, id: ItemId, scope: Scope) {
-    sql.and().push("id = ").bind(id.0);
-    if let Scope::Owner(owner) = scope {
-        sql.and().push("owner_id = ").bind(owner.0);
-    }
-}
-
 /// `SELECT … FROM items …` of the item with `id` in `scope`.
 pub(super) fn select(backend: DbBackend, id: ItemId, scope: Scope) -> Sql {
     let mut sql = Sql::new(backend);
     sql.push("SELECT ").push(COLUMNS).push(" FROM items");
-    where_id(&mut sql, id, scope);
+    owned_sql::where_id(&mut sql, id.0, scope);
     sql
 }
 
@@ -78,7 +63,7 @@ pub(super) fn insert(backend: DbBackend, item: &Item) -> Sql {
         .push(", ")
         .bind(item.name.as_str())
         .push(", ")
-        .bind(name_lower(&item.name))
+        .bind(owned_sql::name_lower(item.name.as_str()))
         .push(", ")
         .bind(item.description.as_ref().map(|d| d.as_str().to_owned()))
         .push(", ")
@@ -103,57 +88,16 @@ pub(super) fn update(
     expected: Option<i64>,
     now: Timestamp,
 ) -> Sql {
-    let mut sql = Sql::new(backend);
-    let name = change.name.as_ref();
-    sql.push("UPDATE items SET name = COALESCE(")
-        .bind(name.map(|n| n.as_str().to_owned()))
-        .push(", name), name_lower = COALESCE(")
-        .bind(name.map(name_lower))
-        .push(", name_lower)");
-    if let Some(description) = &change.description {
-        sql.push(", description = ")
-            .bind(description.as_ref().map(|d| d.as_str().to_owned()));
-    }
-    match &change.attributes {
-        AttributesChange::Keep => {}
-        AttributesChange::Replace(attributes) => {
-            sql.push(", attributes = ")
-                .bind_json(&attributes.to_value());
-        }
-        AttributesChange::Merge(patch) => {
-            let patch = serde_json::Value::Object(patch.clone());
-            if sql.is_postgres() {
-                sql.push(", attributes = jsonb_merge_patch(attributes, ")
-                    .bind_json(&patch)
-                    .push(")");
-            } else {
-                // `json()` keeps the stored text compact.
-                sql.push(", attributes = json(json_patch(attributes, ")
-                    .bind_json(&patch)
-                    .push("))");
-            }
-        }
-    }
-    sql.push(", version = version + 1, updated_at = ")
-        .bind(now.unix_micros());
-    where_id(&mut sql, id, scope);
-    if let Some(version) = expected {
-        sql.and().push("version = ").bind(version);
-    }
-    sql.push(" RETURNING ").push(COLUMNS);
+    let name = change.name.as_ref().map(ItemName::as_str);
+    let mut sql = owned_sql::update_start(backend, "items", name, change.description.as_ref());
+    owned_sql::set_object(&mut sql, "attributes", &change.attributes);
+    owned_sql::update_end(&mut sql, now, (id.0, scope, expected), COLUMNS);
     sql
 }
 
 /// `DELETE … RETURNING` of the item when its version is `expected`.
 pub(super) fn delete(backend: DbBackend, id: ItemId, scope: Scope, expected: Option<i64>) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("DELETE FROM items");
-    where_id(&mut sql, id, scope);
-    if let Some(version) = expected {
-        sql.and().push("version = ").bind(version);
-    }
-    sql.push(" RETURNING ").push(COLUMNS);
-    sql
+    owned_sql::delete(backend, "items", COLUMNS, (id.0, scope, expected))
 }
 
 /// PostgreSQL: `change` — an `UPDATE`/`DELETE … RETURNING` [`COLUMNS`] of
@@ -192,10 +136,7 @@ pub(super) fn with_event(mut change: Sql, kind: &'static str, at: Timestamp) -> 
 
 /// `SELECT 1 FROM items …`: whether the item exists in scope.
 pub(super) fn exists(backend: DbBackend, id: ItemId, scope: Scope) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT 1 AS found FROM items");
-    where_id(&mut sql, id, scope);
-    sql
+    owned_sql::exists(backend, "items", id.0, scope)
 }
 
 /// The keyset page of `query`: rows after its cursor in (sort column, id)
@@ -204,14 +145,9 @@ pub(super) fn exists(backend: DbBackend, id: ItemId, scope: Scope) -> Sql {
 pub(super) fn list(backend: DbBackend, query: &ItemQuery) -> Option<Sql> {
     let mut sql = Sql::new(backend);
     sql.push("SELECT ").push(COLUMNS).push(" FROM items");
-    if let Scope::Owner(owner) = query.scope {
-        sql.and().push("owner_id = ").bind(owner.0);
-    }
+    owned_sql::where_owner(&mut sql, query.scope);
     if let Some(q) = &query.q {
-        sql.and()
-            .push("name_lower LIKE ")
-            .bind(format!("%{}%", escape_like(q.as_str())))
-            .push(r" ESCAPE '\'");
+        owned_sql::where_name_contains(&mut sql, q);
     }
     keyset::page(sql, query.sort, query.after.as_ref(), query.limit)
 }

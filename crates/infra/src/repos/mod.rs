@@ -11,6 +11,7 @@ mod item_sql;
 mod items;
 mod keyset;
 mod oauth;
+mod owned_sql;
 mod queries;
 mod rows;
 mod sessions;
