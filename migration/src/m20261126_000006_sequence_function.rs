@@ -1,7 +1,8 @@
-//! PostgreSQL only: `sequence_events()`, the sequencer's whole transaction
-//! in one function, so that numbering a batch of committed events costs
-//! one round trip instead of five (`BEGIN`, `SET TRANSACTION`, the lock,
-//! the numbering, `COMMIT`). SQLite, in process, needs no such thing.
+//! PostgreSQL only: `sequence_events()`, the sequencer's lock and
+//! numbering in one function, called in a `READ COMMITTED` transaction:
+//! one statement per batch instead of two, and the pending-event scan
+//! planned the way it must be (below). SQLite, in process, needs no such
+//! thing.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -10,8 +11,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The function. Called as one statement (its own transaction), it takes
-/// the sequencer's advisory lock (the key spells "eventseq"), held until
+/// The function. It takes the sequencer's advisory lock (the key spells "eventseq"), held until
 /// that transaction commits, and then numbers every committed,
 /// unsequenced event: per stream, in id order, after the stream's highest
 /// seq or its `pruned_through`, whichever is higher. A `VOLATILE`

@@ -27,10 +27,8 @@ impl Db {
     ///
     /// `sqlite:` URLs get the parent folder of their file created, WAL
     /// journal, a 5 s busy timeout, `foreign_keys=ON` and
-    /// `synchronous=NORMAL`. `postgres://` and `postgresql://` URLs open
-    /// every connection at `READ COMMITTED` whatever the server's default
-    /// (the event sequencer relies on it), and skip the ping before each
-    /// checkout (it cost ~10% on hot paths) until
+    /// `synchronous=NORMAL`. `postgres://` and `postgresql://` URLs skip the
+    /// ping before each checkout (it cost ~10% on hot paths) until
     /// [`Db::check_connections_before_use`].
     ///
     /// # Errors
@@ -53,9 +51,6 @@ impl Db {
             });
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             options.test_before_acquire(false);
-            options.map_sqlx_postgres_opts(|opts| {
-                opts.options([("default_transaction_isolation", "read committed")])
-            });
             let check = check_before_use.clone();
             options.map_sqlx_postgres_before_acquire(move |conn, _| {
                 let check = check.load(Ordering::Relaxed);

@@ -69,8 +69,8 @@ pub(super) fn push_insert(sql: &mut Sql, event: &NewEvent, at: Timestamp) {
 /// highest seq — or its `pruned_through`, should pruning have emptied it —
 /// so the seqs of a stream stay dense and never repeat. On PostgreSQL a
 /// call of `sequence_events()` (migration 000006), which also takes the
-/// sequencer's lock and is its own transaction; on SQLite the numbering
-/// `UPDATE` itself, to run inside `BEGIN IMMEDIATE`. Row order is
+/// sequencer's lock, to run in a `READ COMMITTED` transaction; on SQLite
+/// the numbering `UPDATE` itself, to run inside `BEGIN IMMEDIATE`. Row order is
 /// unspecified; the caller sorts.
 pub(super) fn sequence(backend: DbBackend) -> Sql {
     let mut sql = Sql::new(backend);

@@ -9,7 +9,10 @@ use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{Event, Stream, Timestamp};
 use domain::ports::{EventFilter, EventLog};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Statement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, IsolationLevel, QueryResult, Statement, TransactionOptions,
+    TransactionTrait,
+};
 
 /// The event log in the `events` and `event_streams` tables.
 ///
@@ -21,14 +24,14 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult
 /// rules:
 ///
 /// 1. **One sequencer at a time.** PostgreSQL: `sequence_events()`
-///    (migration 000006), called as a statement of its own, first takes
+///    (migration 000006), called in a transaction of its own, first takes
 ///    `pg_advisory_xact_lock`, held until it commits, so sequencers of every
 ///    instance queue. SQLite: `BEGIN IMMEDIATE` holds the only write lock.
 /// 2. **It sees every batch before it.** The numbering is a separate,
 ///    later statement than the lock (in the function: a `VOLATILE`
 ///    function's statements each take a fresh snapshot), run at
-///    `READ COMMITTED` (every pooled connection is opened at that level,
-///    whatever the server's default, and the function refuses any other),
+///    `READ COMMITTED` (set explicitly, whatever the server's default; the
+///    function refuses any other level),
 ///    so its snapshot is taken after the previous sequencer committed: it
 ///    sees that batch's seqs.
 /// 3. **Each batch lies above everything handed out before.** A stream's
@@ -82,6 +85,29 @@ impl SeaEventLog {
     fn backend(&self) -> DbBackend {
         self.db.connection().get_database_backend()
     }
+
+    /// Runs the sequencer's `statement` in a transaction of its own: on
+    /// PostgreSQL at `READ COMMITTED` whatever the server's default (the
+    /// statement calls `sequence_events()`, which takes the lock), on SQLite
+    /// under `BEGIN IMMEDIATE`, which holds the database's only write lock.
+    async fn sequence_in_transaction(
+        &self,
+        statement: Statement,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let conn = self.db.connection();
+        let txn = if self.db.is_postgres() {
+            conn.begin_with_options(TransactionOptions {
+                isolation_level: Some(IsolationLevel::ReadCommitted),
+                ..TransactionOptions::default()
+            })
+            .await?
+        } else {
+            begin_write(conn).await?
+        };
+        let rows = txn.query_all_raw(statement).await?;
+        txn.commit().await?;
+        Ok(rows)
+    }
 }
 
 #[async_trait]
@@ -90,15 +116,10 @@ impl EventLog for SeaEventLog {
     async fn sequence(&self) -> Result<Vec<Event>, RepoError> {
         let context = "sequencing events";
         let backend = self.backend();
-        let statement = event_sql::sequence(backend).build();
-        let conn = self.db.connection();
-        let rows = if self.db.is_postgres() {
-            // `sequence_events()` is a transaction of its own.
-            conn.query_all_raw(statement).await
-        } else {
-            sequence_in_transaction(conn, statement).await
-        }
-        .map_err(unexpected(context))?;
+        let rows = self
+            .sequence_in_transaction(event_sql::sequence(backend).build())
+            .await
+            .map_err(unexpected(context))?;
         let mut events = rows
             .iter()
             .map(|row| event_sql::event(row, backend))
@@ -187,16 +208,4 @@ impl EventLog for SeaEventLog {
         txn.commit().await.map_err(unexpected(context))?;
         Ok(u64::try_from(rows.len()).unwrap_or(u64::MAX))
     }
-}
-
-/// SQLite: runs the numbering `statement` under `BEGIN IMMEDIATE`, which
-/// holds the database's only write lock: one sequencer at a time.
-async fn sequence_in_transaction(
-    conn: &DatabaseConnection,
-    statement: Statement,
-) -> Result<Vec<QueryResult>, DbErr> {
-    let txn = begin_write(conn).await?;
-    let rows = txn.query_all_raw(statement).await?;
-    txn.commit().await?;
-    Ok(rows)
 }

@@ -6,6 +6,7 @@ use crate::support::{base_time, item, on_both, user};
 use domain::model::Stream;
 use domain::ports::{EventLog, ItemRepository};
 use infra::{Db, SeaItems};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +16,38 @@ on_both!(
     each_stream_counts_on_its_own,
     concurrent_sequencers_hand_out_each_seq_once,
 );
+
+/// A PostgreSQL server whose default isolation is stricter than
+/// `READ COMMITTED` (the sequencer would not see the batch before it under
+/// one snapshot): sequencing still works, because it sets its own level.
+#[tokio::test]
+async fn sequencing_ignores_a_stricter_server_default() {
+    let Some(test) = infra::testing::TestDatabase::postgres().await else {
+        return;
+    };
+    let conn = test.db().connection();
+    let statement =
+        Statement::from_string(DbBackend::Postgres, "SELECT current_database() AS name");
+    let row = conn.query_one_raw(statement).await.unwrap().unwrap();
+    let name: String = row.try_get("", "name").unwrap();
+    conn.execute_unprepared(&format!(
+        "ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'serializable'"
+    ))
+    .await
+    .unwrap();
+    let db = Db::connect(test.url(), 2).await.unwrap();
+    let ada = user(&db, "ada@example.com").await;
+    let items = SeaItems::new(db.clone());
+    items
+        .create(&item(ada, "strict", json!({}), base_time()))
+        .await
+        .unwrap();
+    let events = log(&db).sequence().await.unwrap();
+    assert_eq!(seqs(&events), [1]);
+    assert_eq!(unsequenced(&db).await, 0);
+    db.close().await.unwrap();
+    test.drop_database().await;
+}
 
 async fn seqs_increase_and_sequencing_is_idempotent(db: Db) {
     let ada = user(&db, "ada@example.com").await;
