@@ -7,8 +7,9 @@ use super::Realtime;
 use super::bucket::TokenBucket;
 use super::frames;
 use super::hub::{CloseSignal, ConnId};
+use super::incoming::{self, Received};
 use super::session::MAX_FRAME;
-use super::upgrade::{TokenSource, upgrade_token};
+use super::upgrade::{handshake, upgrade_token};
 use crate::error::ApiError;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
@@ -66,12 +67,7 @@ pub async fn ws_agent(
     let (token, source) =
         upgrade_token(&req).ok_or_else(|| ApiError::unauthorized("an agent token is required"))?;
     let agent = state.agents.authenticate(&token).await?;
-    let protocols: &[&str] = match source {
-        TokenSource::Subprotocol => &["bearer"],
-        TokenSource::Header | TokenSource::Query => &[],
-    };
-    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, protocols)
-        .map_err(|error| ApiError::bad_request(format!("not a WebSocket handshake: {error}")))?;
+    let (response, session, stream) = handshake(&req, body, &source)?;
     let (close, close_rx) = oneshot::channel();
     let conn = realtime.hub.agent_connect(agent.id, close).await;
     let online = match state.agents.connected(agent.id).await {
@@ -239,25 +235,16 @@ async fn on_message(
     pending: &mut Pending,
     message: AggregatedMessage,
 ) -> Result<(), Option<CloseReason>> {
-    let sent = match message {
-        AggregatedMessage::Text(text) => on_text(conn, session, pending, &text).await,
-        AggregatedMessage::Binary(_) => {
-            session
-                .text(frames::error(
-                    "bad_request",
-                    "frames are JSON text",
-                    "frame",
-                ))
-                .await
-        }
-        AggregatedMessage::Ping(bytes) => session.pong(&bytes).await,
-        AggregatedMessage::Pong(_) => {
+    match incoming::answer(session, message).await? {
+        Received::Text(text) => on_text(conn, session, pending, &text)
+            .await
+            .map_err(|_| None),
+        Received::Pong => {
             pending.dirty = true;
             Ok(())
         }
-        AggregatedMessage::Close(reason) => return Err(reason),
-    };
-    sent.map_err(|_| None)
+        Received::Answered => Ok(()),
+    }
 }
 
 async fn on_text(

@@ -5,6 +5,7 @@ pub mod agent;
 mod bucket;
 pub mod frames;
 pub mod hub;
+mod incoming;
 pub mod rooms;
 pub mod sequencer;
 pub mod session;

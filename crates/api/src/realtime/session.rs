@@ -6,6 +6,7 @@ use super::Realtime;
 use super::bucket::TokenBucket;
 use super::frames::{self, ClientFrame};
 use super::hub::{CloseSignal, ConnId, Outbound};
+use super::incoming::{self, Received};
 use super::rooms::Room;
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
 use domain::model::Principal;
@@ -139,22 +140,10 @@ async fn on_message(
     state: &mut State,
     message: AggregatedMessage,
 ) -> Result<(), Ending> {
-    let sent = match message {
-        AggregatedMessage::Text(text) => on_text(conn, session, state, &text).await,
-        AggregatedMessage::Binary(_) => {
-            session
-                .text(frames::error(
-                    "bad_request",
-                    "frames are JSON text",
-                    "frame",
-                ))
-                .await
-        }
-        AggregatedMessage::Ping(bytes) => session.pong(&bytes).await,
-        AggregatedMessage::Pong(_) => Ok(()),
-        AggregatedMessage::Close(reason) => return Err(reason),
-    };
-    sent.map_err(|_| None)
+    match incoming::answer(session, message).await? {
+        Received::Text(text) => on_text(conn, session, state, &text).await.map_err(|_| None),
+        Received::Pong | Received::Answered => Ok(()),
+    }
 }
 
 async fn on_text(

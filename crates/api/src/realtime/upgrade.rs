@@ -19,6 +19,31 @@ pub(super) enum TokenSource {
     Subprotocol,
 }
 
+impl TokenSource {
+    /// The subprotocols the handshake answers with: `bearer` when the
+    /// token came as one (browsers require the answer), none otherwise.
+    fn protocols(&self) -> &'static [&'static str] {
+        match self {
+            Self::Subprotocol => &["bearer"],
+            Self::Header | Self::Query => &[],
+        }
+    }
+}
+
+/// Completes the WebSocket handshake of `req`, answering with the
+/// subprotocols `source` calls for.
+///
+/// # Errors
+/// 400 `bad_request` for a request that is no WebSocket handshake.
+pub(super) fn handshake(
+    req: &HttpRequest,
+    body: web::Payload,
+    source: &TokenSource,
+) -> Result<(HttpResponse, actix_ws::Session, actix_ws::MessageStream), ApiError> {
+    actix_ws::handle_with_protocols(req, body, source.protocols())
+        .map_err(|error| ApiError::bad_request(format!("not a WebSocket handshake: {error}")))
+}
+
 /// The token of an upgrade: `Authorization: Bearer`, `?access_token=`, or
 /// the subprotocol pair `bearer, <token>`.
 pub(super) fn upgrade_token(req: &HttpRequest) -> Option<(String, TokenSource)> {
@@ -92,15 +117,8 @@ pub async fn ws(
             "too many open sockets for this user",
         )
     })?;
-    let protocols: &[&str] = match source {
-        TokenSource::Subprotocol => &["bearer"],
-        TokenSource::Header | TokenSource::Query => &[],
-    };
-    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, protocols)
-        .map_err(|error| {
-            realtime.hub.disconnect(id);
-            ApiError::bad_request(format!("not a WebSocket handshake: {error}"))
-        })?;
+    let (response, session, stream) =
+        handshake(&req, body, &source).inspect_err(|_| realtime.hub.disconnect(id))?;
     let connection = Connection {
         principal,
         id,
