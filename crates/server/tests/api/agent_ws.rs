@@ -3,8 +3,10 @@
 
 use crate::helpers::{TestApp, on_both};
 use crate::ws::{Socket, WAIT, closed, join, next, next_of, send};
+use futures_util::SinkExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
@@ -121,6 +123,12 @@ async fn an_agent_connects_heartbeats_drops_and_reconnects(app: &TestApp) {
     );
     send(&mut probe, json!({"type": "join", "room": "agents"})).await;
     assert_eq!(next(&mut probe).await["code"], "bad_request");
+    probe.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    let error = next(&mut probe).await;
+    assert_eq!(
+        (error["code"].as_str(), error["ref"].as_str()),
+        (Some("bad_request"), Some("frame"))
+    );
     send(&mut probe, json!({"type": "ping", "id": 9})).await;
     assert_eq!(next(&mut probe).await, json!({"type": "pong", "id": 9}));
 

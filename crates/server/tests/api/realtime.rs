@@ -70,6 +70,12 @@ async fn malformed_frames_and_forbidden_rooms_keep_the_connection() {
         (error["type"].as_str(), error["code"].as_str()),
         (Some("error"), Some("bad_request"))
     );
+    socket.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    let error = next(&mut socket).await;
+    assert_eq!(
+        (error["code"].as_str(), error["ref"].as_str()),
+        (Some("bad_request"), Some("frame"))
+    );
     send(&mut socket, json!({"type": "join"})).await;
     assert_eq!(next(&mut socket).await["ref"], "join");
     for room in [
