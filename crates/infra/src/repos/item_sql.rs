@@ -8,6 +8,7 @@ use anyhow::anyhow;
 use domain::model::{Attributes, Item, ItemChange, ItemId, ItemName, Stream, Timestamp, UserId};
 use domain::ports::{ItemQuery, Scope};
 use sea_orm::{DbBackend, QueryResult};
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// The columns every read returns, in [`item`]'s order.
@@ -100,6 +101,18 @@ pub(super) fn delete(backend: DbBackend, id: ItemId, scope: Scope, expected: Opt
     owned_sql::delete(backend, "items", COLUMNS, (id.0, scope, expected))
 }
 
+/// PostgreSQL: a returned `items` row as the API renders it
+/// ([`Item::to_json`]); the same text for every statement, so written once.
+static ITEM_JSON: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "jsonb_build_object('id', id, 'owner_id', owner_id, 'name', name, \
+         'description', description, 'attributes', attributes, 'version', version, \
+         'created_at', {}, 'updated_at', {})",
+        rfc3339_sql("created_at"),
+        rfc3339_sql("updated_at")
+    )
+});
+
 /// PostgreSQL: `change` — an `UPDATE`/`DELETE … RETURNING` [`COLUMNS`] of
 /// an item — as one statement that also appends the change's `kind` event
 /// to the log, a round trip fewer than a separate `INSERT`. The event's
@@ -116,13 +129,9 @@ pub(super) fn with_event(mut change: Sql, kind: &'static str, at: Timestamp) -> 
         .bind(Stream::Items.as_str())
         .push(", ")
         .bind(kind)
-        .push(", id, owner_id, jsonb_build_object('id', id, 'owner_id', owner_id, ")
-        .push("'name', name, 'description', description, 'attributes', attributes, ")
-        .push("'version', version, 'created_at', ")
-        .push(&rfc3339_sql("created_at"))
-        .push(", 'updated_at', ")
-        .push(&rfc3339_sql("updated_at"))
-        .push("), ");
+        .push(", id, owner_id, ")
+        .push(&ITEM_JSON)
+        .push(", ");
     let xid = event_sql::xid(&change);
     change
         .push(xid)

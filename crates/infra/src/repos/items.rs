@@ -6,14 +6,14 @@
 use super::item_sql;
 use super::rows::{fetch_all, fetch_one};
 use super::sql::Sql;
+use super::unexpected;
 use super::writes::{self, Conditional};
-use super::{event_sql, unexpected};
 use crate::Db;
 use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{Item, ItemChange, ItemId, Timestamp};
 use domain::ports::{ItemQuery, ItemRepository, Scope, WriteOutcome};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 
 /// The event a successful write appends, and when it happened.
 #[derive(Debug, Clone, Copy)]
@@ -101,24 +101,10 @@ impl ItemRepository for SeaItems {
     #[tracing::instrument(name = "items.create", skip_all, fields(item_id = %item.id))]
     async fn create(&self, item: &Item) -> Result<(), RepoError> {
         let context = "inserting an item";
-        let mut sql = item_sql::insert(self.backend(), item);
-        let event = item.event("item.created");
-        if self.db.is_postgres() {
-            // One statement: no transaction of our own needed.
-            sql.prepend("WITH created AS (").push(") ");
-            event_sql::push_insert(&mut sql, &event, item.created_at);
-            return self
-                .db
-                .connection()
-                .execute_raw(sql.build())
-                .await
-                .map(drop)
-                .map_err(unexpected(context));
-        }
         writes::insert_with_event(
             self.db.connection(),
-            sql,
-            (&event, item.created_at),
+            item_sql::insert(self.backend(), item),
+            (&item.event("item.created"), item.created_at),
             unexpected(context),
             context,
         )

@@ -9,16 +9,27 @@ use domain::model::{NewEvent, Timestamp};
 use domain::ports::WriteOutcome;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 
-/// Runs `insert` and appends `event`, written at `at`, in one write
-/// transaction. `insert_failed` translates an error of the insert (a
-/// unique constraint may be a conflict); any other is unexpected.
+/// Runs `insert` and appends `event`, written at `at`, atomically: on
+/// PostgreSQL as one statement (the insert a data-modifying CTE before the
+/// event's `INSERT`), on SQLite as two in one write transaction.
+/// `insert_failed` translates an error of the insert (a unique constraint
+/// may be a conflict); any other is unexpected.
 pub(super) async fn insert_with_event(
     db: &DatabaseConnection,
-    insert: Sql,
+    mut insert: Sql,
     (event, at): (&NewEvent, Timestamp),
     insert_failed: impl FnOnce(DbErr) -> RepoError,
     context: &'static str,
 ) -> Result<(), RepoError> {
+    if insert.is_postgres() {
+        insert.prepend("WITH inserted AS (").push(") ");
+        event_sql::push_insert(&mut insert, event, at);
+        return db
+            .execute_raw(insert.build())
+            .await
+            .map(drop)
+            .map_err(insert_failed);
+    }
     let txn = begin_write(db).await.map_err(unexpected(context))?;
     txn.execute_raw(insert.build())
         .await
