@@ -14,6 +14,7 @@ mod m20261126_000003_events;
 mod m20261126_000004_agents;
 mod m20261126_000005_oauth;
 mod m20261126_000006_sequence_function;
+mod m20261126_000007_event_seqs;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_agents::Migration),
             Box::new(m20261126_000005_oauth::Migration),
             Box::new(m20261126_000006_sequence_function::Migration),
+            Box::new(m20261126_000007_event_seqs::Migration),
         ]
     }
 }

@@ -34,7 +34,7 @@ enum EventStreams {
 /// seqs are unique per stream (and found in order), unsequenced rows are
 /// found in write order by a partial index, and the two replay filters
 /// (one resource, one owner) read their rows in seq order.
-const EVENT_INDEXES: [&str; 4] = [
+pub(crate) const EVENT_INDEXES: [&str; 4] = [
     "CREATE UNIQUE INDEX idx_events_stream_seq ON events (stream, seq)",
     "CREATE INDEX idx_events_unsequenced ON events (id) WHERE seq IS NULL",
     "CREATE INDEX idx_events_stream_resource_seq ON events (stream, resource_id, seq)",

@@ -26,7 +26,7 @@ pub struct Migration;
 /// a plain index scan marks each one dead the first time, after which the
 /// index reclaims them itself when its page fills. Hence
 /// `enable_bitmapscan = off`, for this function only.
-const CREATE: &str = r"
+pub(crate) const CREATE: &str = r"
 CREATE FUNCTION sequence_events() RETURNS SETOF events
 LANGUAGE plpgsql VOLATILE
 SET enable_bitmapscan = off

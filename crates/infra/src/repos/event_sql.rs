@@ -64,39 +64,60 @@ pub(super) fn push_insert(sql: &mut Sql, event: &NewEvent, at: Timestamp) {
     sql.bind(at.unix_micros()).push(")");
 }
 
-/// The statement that numbers every committed, unsequenced event visible
-/// to it: per stream, in id (write) order, continuing after the stream's
-/// highest seq — or its `pruned_through`, should pruning have emptied it —
-/// so the seqs of a stream stay dense and never repeat. On PostgreSQL a
-/// call of `sequence_events()` (migration 000006), which also takes the
-/// sequencer's lock, to run in a `READ COMMITTED` transaction; on SQLite
-/// the numbering `UPDATE` itself, to run inside `BEGIN IMMEDIATE`. Row order is
-/// unspecified; the caller sorts.
-pub(super) fn sequence(backend: DbBackend) -> Sql {
-    let mut sql = Sql::new(backend);
-    if sql.is_postgres() {
-        sql.push("SELECT ")
-            .push(COLUMNS)
-            .push(" FROM sequence_events()");
-        return sql;
-    }
-    sql.push("WITH pending AS MATERIALIZED (SELECT id, stream FROM events WHERE seq IS NULL), ")
+/// PostgreSQL: the sequencer's one statement, a call of `sequence_events()`
+/// (migration 000007), which takes the sequencer's lock and numbers every
+/// committed, pending event: per stream, in id (write) order, continuing
+/// after the stream's highest seq — or its `pruned_through`, should pruning
+/// have emptied it — so the seqs of a stream stay dense and never repeat.
+/// It must run in a `READ COMMITTED` transaction. Row order is unspecified;
+/// the caller sorts.
+pub(super) fn sequence_postgres() -> Sql {
+    let mut sql = Sql::new(DbBackend::Postgres);
+    sql.push("SELECT ")
+        .push(COLUMNS)
+        .push(" FROM sequence_events()");
+    sql
+}
+
+/// SQLite, inside `BEGIN IMMEDIATE`: the same numbering as
+/// `sequence_events()` (no data-modifying CTEs here), storing the seqs of
+/// the pending events and returning `event_id, seq` of each. Follow with
+/// [`pending_events`] and [`clear_pending`] in the same transaction.
+pub(super) fn number_pending_sqlite() -> Sql {
+    let mut sql = Sql::new(DbBackend::Sqlite);
+    sql.push("INSERT INTO event_seqs (stream, seq, event_id, resource_id, owner_id) ")
+        .push("WITH batch AS MATERIALIZED (SELECT e.id, e.stream, e.resource_id, e.owner_id ")
+        .push("FROM event_pending p JOIN events e ON e.id = p.event_id), ")
         .push("bases AS MATERIALIZED (SELECT d.stream AS stream, ")
-        .push("max(COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.stream = d.stream), 0), ")
-        .push("COALESCE((SELECT s.pruned_through FROM event_streams s ")
-        .push("WHERE s.stream = d.stream), 0)) AS base ")
-        .push("FROM (SELECT DISTINCT stream FROM pending) AS d), ")
-        .push("numbered AS MATERIALIZED (SELECT p.id AS event_id, ")
-        .push("b.base + row_number() OVER (PARTITION BY p.stream ORDER BY p.id) AS new_seq ")
-        .push("FROM pending p JOIN bases b ON b.stream = p.stream) ")
-        .push("UPDATE events SET seq = numbered.new_seq FROM numbered ")
-        .push("WHERE events.id = numbered.event_id RETURNING ")
-        .push(COLUMNS);
+        .push("max(COALESCE((SELECT MAX(s.seq) FROM event_seqs s WHERE s.stream = d.stream), 0), ")
+        .push("COALESCE((SELECT x.pruned_through FROM event_streams x ")
+        .push("WHERE x.stream = d.stream), 0)) AS base ")
+        .push("FROM (SELECT DISTINCT stream FROM batch) AS d) ")
+        .push("SELECT b.stream, s.base + row_number() OVER (PARTITION BY b.stream ORDER BY b.id), ")
+        .push("b.id, b.resource_id, b.owner_id FROM batch b JOIN bases s ON s.stream = b.stream ")
+        .push("RETURNING event_id, seq");
+    sql
+}
+
+/// SQLite: the pending events, each with seq 0 (to be filled in from
+/// [`number_pending_sqlite`]'s rows).
+pub(super) fn pending_events() -> Sql {
+    let mut sql = Sql::new(DbBackend::Sqlite);
+    sql.push("SELECT e.id, 0 AS seq, e.stream, e.kind, e.resource_id, e.owner_id, e.data, ")
+        .push("e.created_at FROM event_pending p JOIN events e ON e.id = p.event_id");
+    sql
+}
+
+/// SQLite: empties the pending list once its events are numbered.
+pub(super) fn clear_pending() -> Sql {
+    let mut sql = Sql::new(DbBackend::Sqlite);
+    sql.push("DELETE FROM event_pending");
     sql
 }
 
 /// Up to `limit` sequenced events of `stream` after `since` passing
-/// `filter`, in seq order.
+/// `filter`, in seq order: read from `event_seqs` in index order, each
+/// event fetched by id.
 pub(super) fn replay(
     backend: DbBackend,
     stream: Stream,
@@ -105,16 +126,17 @@ pub(super) fn replay(
     limit: u64,
 ) -> Sql {
     let mut sql = Sql::new(backend);
-    sql.push("SELECT ").push(COLUMNS).push(" FROM events");
-    sql.and().push("stream = ").bind(stream.as_str());
-    sql.and().push("seq > ").bind(since);
+    sql.push("SELECT e.id, s.seq, e.stream, e.kind, e.resource_id, e.owner_id, e.data, ")
+        .push("e.created_at FROM event_seqs s JOIN events e ON e.id = s.event_id");
+    sql.and().push("s.stream = ").bind(stream.as_str());
+    sql.and().push("s.seq > ").bind(since);
     if let Some(resource) = filter.resource {
-        sql.and().push("resource_id = ").bind(resource);
+        sql.and().push("s.resource_id = ").bind(resource);
     }
     if let Some(owner) = filter.owner {
-        sql.and().push("owner_id = ").bind(owner.0);
+        sql.and().push("s.owner_id = ").bind(owner.0);
     }
-    sql.push(" ORDER BY seq LIMIT ")
+    sql.push(" ORDER BY s.seq LIMIT ")
         .bind(i64::try_from(limit).unwrap_or(i64::MAX));
     sql
 }
@@ -125,7 +147,7 @@ pub(super) fn latest_seq(backend: DbBackend, stream: Stream) -> Sql {
     let greatest = greatest(&sql);
     sql.push("SELECT ")
         .push(greatest)
-        .push("(COALESCE((SELECT MAX(seq) FROM events WHERE stream = ")
+        .push("(COALESCE((SELECT MAX(seq) FROM event_seqs WHERE stream = ")
         .bind(stream.as_str())
         .push("), 0), COALESCE((SELECT pruned_through FROM event_streams WHERE stream = ")
         .bind(stream.as_str())
@@ -141,24 +163,43 @@ pub(super) fn pruned_through(backend: DbBackend, stream: Stream) -> Sql {
     sql
 }
 
-/// `DELETE … RETURNING seq` of the sequenced events of `stream` written
-/// before `before` or older than its newest `keep`. Unsequenced events are
-/// never touched.
-pub(super) fn prune(backend: DbBackend, stream: Stream, before: Timestamp, keep: u64) -> Sql {
+/// The first step of pruning: deletes the sequenced events of `stream`
+/// written before `before` or older than its newest `keep`. Pending events
+/// are never touched. [`forget_pruned_seqs`] follows.
+pub(super) fn prune_events(
+    backend: DbBackend,
+    stream: Stream,
+    before: Timestamp,
+    keep: u64,
+) -> Sql {
     let mut sql = Sql::new(backend);
-    sql.push("DELETE FROM events");
-    sql.and().push("stream = ").bind(stream.as_str());
-    sql.and().push("seq IS NOT NULL");
+    sql.push("DELETE FROM events WHERE id IN (SELECT s.event_id FROM event_seqs s ")
+        .push("JOIN events e ON e.id = s.event_id");
+    sql.and().push("s.stream = ").bind(stream.as_str());
     // The subquery is the newest seq beyond `keep`; NULL (nothing) when the
     // stream holds no more than `keep` events.
     sql.and()
-        .push("(created_at < ")
+        .push("(e.created_at < ")
         .bind(before.unix_micros())
-        .push(" OR seq <= (SELECT seq FROM events WHERE stream = ")
+        .push(" OR s.seq <= (SELECT seq FROM event_seqs WHERE stream = ")
         .bind(stream.as_str())
-        .push(" AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1 OFFSET ")
+        .push(" ORDER BY seq DESC LIMIT 1 OFFSET ")
         .bind(i64::try_from(keep).unwrap_or(i64::MAX))
-        .push(")) RETURNING seq");
+        .push(")))");
+    sql
+}
+
+/// The second step of pruning: `DELETE … RETURNING seq` of the seqs of
+/// `stream` whose event is gone. Exactly those [`prune_events`] deleted,
+/// however the two statements interleave with the sequencer: every seq it
+/// stores has its event.
+pub(super) fn forget_pruned_seqs(backend: DbBackend, stream: Stream) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("DELETE FROM event_seqs");
+    sql.and().push("stream = ").bind(stream.as_str());
+    sql.and()
+        .push("NOT EXISTS (SELECT 1 FROM events e WHERE e.id = event_seqs.event_id)")
+        .push(" RETURNING seq");
     sql
 }
 

@@ -5,26 +5,31 @@
 use super::event_sql;
 use super::{begin_write, unexpected};
 use crate::Db;
+use anyhow::anyhow;
 use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{Event, Stream, Timestamp};
 use domain::ports::{EventFilter, EventLog};
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, IsolationLevel, QueryResult, Statement, TransactionOptions,
+    ConnectionTrait, DbBackend, DbErr, IsolationLevel, QueryResult, TransactionOptions,
     TransactionTrait,
 };
+use std::collections::HashMap;
 
-/// The event log in the `events` and `event_streams` tables.
+/// The event log: `events` (each event written once, never changed),
+/// `event_pending` (the ids of events not numbered yet), `event_seqs`
+/// (`stream, seq → event id`) and `event_streams` (how far each stream was
+/// pruned). Migration 000007 explains the split.
 ///
 /// # Why a replay `since N` never skips a committed event
 ///
-/// Writers insert their event with `seq` NULL in the transaction of their
-/// change and touch no shared row, so item writes stay parallel. Seqs are
-/// handed out only by [`EventLog::sequence`], after commit, under three
-/// rules:
+/// Writers insert their event in the transaction of their change; a
+/// trigger lists it in `event_pending` in the same statement. They touch
+/// no shared row, so item writes stay parallel. Seqs are handed out only
+/// by [`EventLog::sequence`], after commit, under three rules:
 ///
 /// 1. **One sequencer at a time.** PostgreSQL: `sequence_events()`
-///    (migration 000006), called in a transaction of its own, first takes
+///    (migration 000007), called in a transaction of its own, first takes
 ///    `pg_advisory_xact_lock`, held until it commits, so sequencers of every
 ///    instance queue. SQLite: `BEGIN IMMEDIATE` holds the only write lock.
 /// 2. **It sees every batch before it.** The numbering is a separate,
@@ -33,15 +38,16 @@ use sea_orm::{
 ///    `READ COMMITTED` (set explicitly, whatever the server's default; the
 ///    function refuses any other level),
 ///    so its snapshot is taken after the previous sequencer committed: it
-///    sees that batch's seqs.
+///    sees that batch's seqs, and that batch's pending entries are gone.
 /// 3. **Each batch lies above everything handed out before.** A stream's
 ///    new seqs continue from `max(MAX(seq), pruned_through)` of that
 ///    stream, so they exceed every seq ever given in it, even after pruning
-///    deleted the newest events; the `(stream, seq)` unique index backs this.
+///    deleted the newest events; the `(stream, seq)` primary key of
+///    `event_seqs` backs this.
 ///    Nothing is skipped either, so a stream's seqs are dense (1, 2, 3, …):
 ///    whoever holds 11 and receives 13 knows that 12 exists.
 ///
-/// A batch is one atomic `UPDATE` that commits as a whole. Hence at any
+/// A batch (take the pending entries, store their seqs) commits as a whole. Hence at any
 /// moment the sequenced events of a stream are exactly the union of the
 /// committed batches, and every event sequenced later gets a seq above all
 /// of them. A reader whose replay returned seq `N` therefore saw (or will
@@ -86,45 +92,81 @@ impl SeaEventLog {
         self.db.connection().get_database_backend()
     }
 
-    /// Runs the sequencer's `statement` in a transaction of its own: on
-    /// PostgreSQL at `READ COMMITTED` whatever the server's default (the
-    /// statement calls `sequence_events()`, which takes the lock), on SQLite
-    /// under `BEGIN IMMEDIATE`, which holds the database's only write lock.
-    async fn sequence_in_transaction(
-        &self,
-        statement: Statement,
-    ) -> Result<Vec<QueryResult>, DbErr> {
-        let conn = self.db.connection();
-        let txn = if self.db.is_postgres() {
-            conn.begin_with_options(TransactionOptions {
+    /// PostgreSQL: calls `sequence_events()`, which takes the lock, in a
+    /// transaction of its own at `READ COMMITTED` whatever the server's
+    /// default.
+    async fn sequence_postgres(&self) -> Result<Vec<QueryResult>, DbErr> {
+        let txn = self
+            .db
+            .connection()
+            .begin_with_options(TransactionOptions {
                 isolation_level: Some(IsolationLevel::ReadCommitted),
                 ..TransactionOptions::default()
             })
-            .await?
-        } else {
-            begin_write(conn).await?
-        };
-        let rows = txn.query_all_raw(statement).await?;
+            .await?;
+        let rows = txn
+            .query_all_raw(event_sql::sequence_postgres().build())
+            .await?;
         txn.commit().await?;
         Ok(rows)
     }
+
+    /// SQLite: numbers the pending events, reads them and empties the
+    /// list under `BEGIN IMMEDIATE`, which holds the database's only write
+    /// lock.
+    async fn sequence_sqlite(&self) -> Result<Vec<(i64, Event)>, RepoError> {
+        let context = "sequencing events";
+        let txn = begin_write(self.db.connection())
+            .await
+            .map_err(unexpected(context))?;
+        let numbered = txn
+            .query_all_raw(event_sql::number_pending_sqlite().build())
+            .await
+            .map_err(unexpected(context))?;
+        let seqs = numbered
+            .iter()
+            .map(|row| Ok((row.try_get("", "event_id")?, row.try_get("", "seq")?)))
+            .collect::<Result<HashMap<i64, i64>, DbErr>>()
+            .map_err(unexpected(context))?;
+        let rows = txn
+            .query_all_raw(event_sql::pending_events().build())
+            .await
+            .map_err(unexpected(context))?;
+        txn.execute_raw(event_sql::clear_pending().build())
+            .await
+            .map_err(unexpected(context))?;
+        txn.commit().await.map_err(unexpected(context))?;
+        let mut events = read_events(&rows, DbBackend::Sqlite)?;
+        for (id, event) in &mut events {
+            event.seq = *seqs
+                .get(id)
+                .ok_or_else(|| RepoError::Unexpected(anyhow!("event {id} was not numbered")))?;
+        }
+        Ok(events)
+    }
+}
+
+/// Reads `events` rows with their ids.
+fn read_events(rows: &[QueryResult], backend: DbBackend) -> Result<Vec<(i64, Event)>, RepoError> {
+    rows.iter()
+        .map(|row| event_sql::event(row, backend))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(|e| RepoError::Unexpected(e.context("reading events")))
 }
 
 #[async_trait]
 impl EventLog for SeaEventLog {
     #[tracing::instrument(name = "events.sequence", skip_all)]
     async fn sequence(&self) -> Result<Vec<Event>, RepoError> {
-        let context = "sequencing events";
-        let backend = self.backend();
-        let rows = self
-            .sequence_in_transaction(event_sql::sequence(backend).build())
-            .await
-            .map_err(unexpected(context))?;
-        let mut events = rows
-            .iter()
-            .map(|row| event_sql::event(row, backend))
-            .collect::<anyhow::Result<Vec<_>>>()
-            .map_err(|e| RepoError::Unexpected(e.context(context)))?;
+        let mut events = if self.db.is_postgres() {
+            let rows = self
+                .sequence_postgres()
+                .await
+                .map_err(unexpected("sequencing events"))?;
+            read_events(&rows, DbBackend::Postgres)?
+        } else {
+            self.sequence_sqlite().await?
+        };
         // Id order is seq order within each stream.
         events.sort_unstable_by_key(|(id, _)| *id);
         Ok(events.into_iter().map(|(_, event)| event).collect())
@@ -146,10 +188,8 @@ impl EventLog for SeaEventLog {
             .query_all_raw(event_sql::replay(backend, stream, since, filter, limit).build())
             .await
             .map_err(unexpected(context))?;
-        rows.iter()
-            .map(|row| event_sql::event(row, backend).map(|(_, event)| event))
-            .collect::<anyhow::Result<_>>()
-            .map_err(|e| RepoError::Unexpected(e.context(context)))
+        let events = read_events(&rows, backend)?;
+        Ok(events.into_iter().map(|(_, event)| event).collect())
     }
 
     #[tracing::instrument(name = "events.latest_seq", skip_all, fields(stream = stream.as_str()))]
@@ -191,8 +231,11 @@ impl EventLog for SeaEventLog {
         let txn = begin_write(self.db.connection())
             .await
             .map_err(unexpected(context))?;
+        txn.execute_raw(event_sql::prune_events(backend, stream, before, keep).build())
+            .await
+            .map_err(unexpected(context))?;
         let rows = txn
-            .query_all_raw(event_sql::prune(backend, stream, before, keep).build())
+            .query_all_raw(event_sql::forget_pruned_seqs(backend, stream).build())
             .await
             .map_err(unexpected(context))?;
         let mut highest = None;

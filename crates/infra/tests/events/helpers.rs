@@ -45,10 +45,10 @@ pub async fn agent_event(db: &Db, owner: Uuid) {
     db.connection().execute_raw(stmt).await.unwrap();
 }
 
-/// How many `events` rows have no seq yet.
+/// How many events have no seq yet.
 pub async fn unsequenced(db: &Db) -> i64 {
     let backend = db.connection().get_database_backend();
-    let sql = "SELECT COUNT(*) AS n FROM events WHERE seq IS NULL";
+    let sql = "SELECT COUNT(*) AS n FROM event_pending";
     let stmt = Statement::from_string(backend, sql);
     let row = db.connection().query_one_raw(stmt).await.unwrap().unwrap();
     row.try_get("", "n").unwrap()

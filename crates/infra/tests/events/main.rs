@@ -15,6 +15,7 @@ mod helpers;
 
 mod concurrency;
 mod long_transactions;
+mod migration;
 mod prune;
 mod replay;
 mod sequencer;

@@ -17,9 +17,9 @@ async fn items_migration_goes_down_and_up(db: Db) {
         .await
         .unwrap();
 
-    // Down past the sequencer function, OAuth, agents and events
-    // migrations to the items one.
-    migrate::down(&db, 5).await.unwrap();
+    // Down past the event seqs, sequencer function, OAuth, agents and
+    // events migrations to the items one.
+    migrate::down(&db, 6).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     let applied: Vec<_> = status
         .iter()
@@ -34,6 +34,7 @@ async fn items_migration_goes_down_and_up(db: Db) {
             ("m20261126_000004_agents", false),
             ("m20261126_000005_oauth", false),
             ("m20261126_000006_sequence_function", false),
+            ("m20261126_000007_event_seqs", false),
         ]
     );
     assert!(

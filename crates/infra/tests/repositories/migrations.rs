@@ -17,6 +17,7 @@ async fn down_then_up_again(db: Db) {
         "m20261126_000004_agents",
         "m20261126_000005_oauth",
         "m20261126_000006_sequence_function",
+        "m20261126_000007_event_seqs",
     ]
     .map(|name| MigrationState {
         name: name.into(),
