@@ -14,8 +14,9 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use socket2::{Domain, Socket, Type};
 use std::collections::HashMap;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -71,6 +72,9 @@ struct Inner {
 pub struct FakeProvider {
     inner: Arc<Inner>,
     handle: ServerHandle,
+    /// After [`FakeProvider::stop`]: the port, bound but not listening, so
+    /// that it refuses connections and no other test's server gets it.
+    stopped: Mutex<Option<Socket>>,
 }
 
 impl FakeProvider {
@@ -135,7 +139,11 @@ impl FakeProvider {
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        Self { inner, handle }
+        Self {
+            inner,
+            handle,
+            stopped: Mutex::new(None),
+        }
     }
 
     /// The issuer URL (and base of every endpoint).
@@ -164,9 +172,21 @@ impl FakeProvider {
         self.inner.token_requests.load(Ordering::SeqCst)
     }
 
-    /// Stops answering (the port then refuses connections).
+    /// Stops answering: the port then refuses connections, and stays
+    /// taken until the provider is dropped.
     pub async fn stop(&self) {
         self.handle.stop(false).await;
+        let addr: SocketAddr = self.inner.issuer["http://".len()..].parse().unwrap();
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        // Connections the provider closed may linger in TIME_WAIT.
+        socket.set_reuse_address(true).unwrap();
+        // The accept loop may close the listener just after `stop` returns.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while let Err(error) = socket.bind(&addr.into()) {
+            assert!(std::time::Instant::now() < deadline, "{addr}: {error}");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        *self.stopped.lock().unwrap() = Some(socket);
     }
 
     /// The app's variables for an OpenID Connect provider `acme` and a
