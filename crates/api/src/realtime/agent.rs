@@ -130,85 +130,96 @@ impl Pending {
     }
 }
 
-async fn run(
+/// An `async` block rather than an `async fn`: an `async fn` keeps a
+/// second copy of its arguments in its future for the connection's whole
+/// life.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn would keep its arguments twice in the future"
+)]
+fn run(
     mut conn: AgentConnection,
     mut session: actix_ws::Session,
     stream: actix_ws::MessageStream,
-) {
-    let config = conn.realtime.config;
-    let mut stream = stream
-        .max_frame_size(MAX_FRAME)
-        .aggregate_continuations()
-        .max_continuation_size(MAX_FRAME);
-    let mut heartbeat = tokio::time::interval(config.ping);
-    heartbeat.tick().await;
-    let mut last_heard = Instant::now();
-    let mut pending = Pending {
-        bucket: TokenBucket::new(config.frames_per_second),
-        dirty: false,
-        status: None,
-        persisted: None,
-    };
-    let flush = tokio::time::sleep(PERSIST_EVERY);
-    tokio::pin!(flush);
-    let mut armed = false;
-    let ending: Option<CloseReason> = loop {
-        tokio::select! {
-            biased;
-            signal = &mut conn.close => {
-                break signal.ok().map(|s| CloseReason { code: s.code, description: Some(s.reason.to_owned()) });
-            }
-            message = stream.recv() => {
-                let step = match message {
-                    None => Err(None),
-                    Some(Err(ProtocolError::Overflow)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
-                    Some(Err(_)) => Err(Some(reason(CloseCode::Protocol, "protocol error"))),
-                    Some(Ok(message)) => {
-                        last_heard = Instant::now();
-                        on_message(&conn, &mut session, &mut pending, message).await
-                    }
-                };
-                if let Err(ending) = step {
-                    break ending;
+) -> impl Future<Output = ()> {
+    async move {
+        let config = conn.realtime.config;
+        let mut stream = stream
+            .max_frame_size(MAX_FRAME)
+            .aggregate_continuations()
+            .max_continuation_size(MAX_FRAME);
+        let mut heartbeat = tokio::time::interval(config.ping);
+        heartbeat.tick().await;
+        let mut last_heard = Instant::now();
+        let mut pending = Pending {
+            bucket: TokenBucket::new(config.frames_per_second),
+            dirty: false,
+            status: None,
+            persisted: None,
+        };
+        let flush = tokio::time::sleep(PERSIST_EVERY);
+        tokio::pin!(flush);
+        let mut armed = false;
+        let ending: Option<CloseReason> = loop {
+            tokio::select! {
+                biased;
+                signal = &mut conn.close => {
+                    break signal.ok().map(|s| CloseReason { code: s.code, description: Some(s.reason.to_owned()) });
                 }
-                if pending.dirty {
-                    if pending.may_persist() {
+                message = stream.recv() => {
+                    let step = match message {
+                        None => Err(None),
+                        Some(Err(ProtocolError::Overflow)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
+                        Some(Err(_)) => Err(Some(reason(CloseCode::Protocol, "protocol error"))),
+                        Some(Ok(message)) => {
+                            last_heard = Instant::now();
+                            // Boxed: the idle connection's future stays small
+                            // messages are rare.
+                            Box::pin(on_message(&conn, &mut session, &mut pending, message)).await
+                        }
+                    };
+                    if let Err(ending) = step {
+                        break ending;
+                    }
+                    if pending.dirty {
+                        if pending.may_persist() {
+                            persist(&conn, &mut pending).await;
+                        } else if !armed {
+                            let at = pending.persisted.map_or_else(Instant::now, |p| p + PERSIST_EVERY);
+                            flush.as_mut().reset(at.into());
+                            armed = true;
+                        }
+                    }
+                }
+                () = &mut flush, if armed => {
+                    armed = false;
+                    if pending.dirty {
                         persist(&conn, &mut pending).await;
-                    } else if !armed {
-                        let at = pending.persisted.map_or_else(Instant::now, |p| p + PERSIST_EVERY);
-                        flush.as_mut().reset(at.into());
-                        armed = true;
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > config.idle_timeout {
+                        break Some(reason(CloseCode::Normal, "idle_timeout"));
+                    }
+                    if session.ping(b"").await.is_err() {
+                        break None;
                     }
                 }
             }
-            () = &mut flush, if armed => {
-                armed = false;
-                if pending.dirty {
-                    persist(&conn, &mut pending).await;
-                }
-            }
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() > config.idle_timeout {
-                    break Some(reason(CloseCode::Normal, "idle_timeout"));
-                }
-                if session.ping(b"").await.is_err() {
-                    break None;
-                }
-            }
+        };
+        conn.realtime.hub.agent_disconnect(conn.agent.id, conn.conn);
+        if pending.dirty {
+            persist(&conn, &mut pending).await;
         }
-    };
-    conn.realtime.hub.agent_disconnect(conn.agent.id, conn.conn);
-    if pending.dirty {
-        persist(&conn, &mut pending).await;
+        if let Err(error) = conn
+            .agents
+            .disconnected(conn.agent.id, conn.agent.connected_at)
+            .await
+        {
+            tracing::warn!(%error, agent_id = %conn.agent.id, "could not mark an agent offline");
+        }
+        let _ = session.close(ending).await;
     }
-    if let Err(error) = conn
-        .agents
-        .disconnected(conn.agent.id, conn.agent.connected_at)
-        .await
-    {
-        tracing::warn!(%error, agent_id = %conn.agent.id, "could not mark an agent offline");
-    }
-    let _ = session.close(ending).await;
 }
 
 fn reason(code: CloseCode, text: &str) -> CloseReason {

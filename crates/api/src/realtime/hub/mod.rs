@@ -26,8 +26,10 @@ use tokio::sync::{mpsc, oneshot};
 /// Identifies one WebSocket connection.
 pub type ConnId = u64;
 
-/// What the hub queues for a connection.
-#[derive(Debug, Clone)]
+/// What the hub queues for a connection, behind an `Arc` shared by every
+/// recipient: a queue slot is one pointer, and a connection's queue (whose
+/// first block of 32 slots is allocated with it) stays small.
+#[derive(Debug)]
 pub enum Outbound {
     /// A frame to send as is.
     Frame(ByteString),
@@ -59,7 +61,7 @@ pub struct Registration {
     /// Their display name (presence).
     pub display_name: String,
     /// The connection's bounded send queue.
-    pub queue: mpsc::Sender<Outbound>,
+    pub queue: mpsc::Sender<Arc<Outbound>>,
     /// Where to send a close.
     pub close: oneshot::Sender<CloseSignal>,
 }

@@ -32,7 +32,7 @@ const REPLACED: CloseSignal = CloseSignal {
 pub(super) struct Conn {
     pub principal: Principal,
     pub member: Member,
-    queue: mpsc::Sender<Outbound>,
+    queue: mpsc::Sender<Arc<Outbound>>,
     close: Option<oneshot::Sender<CloseSignal>>,
     rooms: HashSet<String>,
 }
@@ -158,7 +158,7 @@ impl State {
             }
             Broadcast::Chat { room, from, data } => {
                 let frame = Outbound::Frame(frames::message(&room, from, &data));
-                self.broadcast(&room, &frame, |_| true);
+                self.broadcast(&room, frame, |_| true);
             }
             Broadcast::Presence {
                 instance,
@@ -167,7 +167,7 @@ impl State {
                 present,
             } => {
                 if let Some(frame) = self.presence.apply(instance, &room, member, present) {
-                    self.broadcast(&room, &Outbound::Frame(frame), |_| true);
+                    self.broadcast(&room, Outbound::Frame(frame), |_| true);
                 }
             }
             Broadcast::Revoke {
@@ -218,7 +218,7 @@ impl State {
                 ] {
                     let frame =
                         Outbound::Frame(frames::live_event(&room, "agent.heartbeat", &data));
-                    self.broadcast(&room, &frame, visible);
+                    self.broadcast(&room, frame, visible);
                 }
             }
         }
@@ -246,7 +246,7 @@ impl State {
     }
 
     /// Queues `outbound` for `conn`; `false` when its queue is full.
-    fn push(&self, conn: ConnId, outbound: Outbound) -> bool {
+    fn push(&self, conn: ConnId, outbound: Arc<Outbound>) -> bool {
         self.conns.get(&conn).is_none_or(|c| {
             !matches!(
                 c.queue.try_send(outbound),
@@ -256,16 +256,18 @@ impl State {
     }
 
     /// Queues `outbound` for every member of `room` passing `accept`, then
-    /// closes those whose queue was full; returns how many got it.
+    /// closes those whose queue was full; returns how many got it. Every
+    /// recipient shares one allocation.
     fn broadcast(
         &mut self,
         room: &str,
-        outbound: &Outbound,
+        outbound: Outbound,
         accept: impl Fn(&Conn) -> bool,
     ) -> usize {
         let Some(members) = self.rooms.get(room) else {
             return 0;
         };
+        let outbound = Arc::new(outbound);
         let recipients: Vec<ConnId> = members
             .iter()
             .filter(|id| self.conns.get(id).is_some_and(&accept))
@@ -273,7 +275,7 @@ impl State {
             .collect();
         let slow: Vec<ConnId> = recipients
             .iter()
-            .filter(|id| !self.push(**id, outbound.clone()))
+            .filter(|id| !self.push(**id, Arc::clone(&outbound)))
             .copied()
             .collect();
         for conn in &slow {
@@ -283,7 +285,7 @@ impl State {
     }
 
     fn send_to(&mut self, conn: ConnId, outbound: Outbound) {
-        if !self.push(conn, outbound) {
+        if !self.push(conn, Arc::new(outbound)) {
             self.close(conn, SLOW_CONSUMER);
         }
     }
@@ -367,7 +369,7 @@ impl State {
                 seq,
                 frame,
             };
-            let delivered = self.broadcast(&room, &outbound, visible);
+            let delivered = self.broadcast(&room, outbound, visible);
             crate::metrics::events_delivered(delivered);
         }
     }
