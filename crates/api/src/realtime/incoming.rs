@@ -2,8 +2,38 @@
 //! client message before its own frame handling.
 
 use super::frames;
-use actix_ws::{AggregatedMessage, CloseReason};
+use super::outgoing::Outgoing;
+use actix_ws::{AggregatedMessage, CloseReason, Closed};
 use bytestring::ByteString;
+
+/// Where a connection's replies go: actix-ws's session (`/ws/agent`) or
+/// [`Outgoing`] (`/ws`).
+pub(super) trait Replies {
+    /// Sends a text frame.
+    async fn text(&mut self, frame: ByteString) -> Result<(), Closed>;
+    /// Answers a ping.
+    async fn pong(&mut self, bytes: &[u8]) -> Result<(), Closed>;
+}
+
+impl Replies for actix_ws::Session {
+    async fn text(&mut self, frame: ByteString) -> Result<(), Closed> {
+        actix_ws::Session::text(self, frame).await
+    }
+
+    async fn pong(&mut self, bytes: &[u8]) -> Result<(), Closed> {
+        actix_ws::Session::pong(self, bytes).await
+    }
+}
+
+impl Replies for Outgoing {
+    async fn text(&mut self, frame: ByteString) -> Result<(), Closed> {
+        Outgoing::text(self, frame).await
+    }
+
+    async fn pong(&mut self, bytes: &[u8]) -> Result<(), Closed> {
+        Outgoing::pong(self, bytes).await
+    }
+}
 
 /// A client message, once the replies every connection gives alike are sent.
 pub(super) enum Received {
@@ -19,7 +49,7 @@ pub(super) enum Received {
 /// and a ping with its pong. `Err` ends the connection: the client closed
 /// (with its reason), or the socket is gone (`None`).
 pub(super) async fn answer(
-    session: &mut actix_ws::Session,
+    session: &mut impl Replies,
     message: AggregatedMessage,
 ) -> Result<Received, Option<CloseReason>> {
     let sent = match message {

@@ -6,6 +6,7 @@ mod bucket;
 pub mod frames;
 pub mod hub;
 mod incoming;
+mod outgoing;
 pub mod rooms;
 pub mod sequencer;
 pub mod session;

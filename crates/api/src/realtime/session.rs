@@ -5,16 +5,15 @@
 use super::Realtime;
 use super::bucket::TokenBucket;
 use super::frames::{self, ClientFrame};
-use super::hub::{CloseSignal, ConnId, Outbound};
+use super::hub::{CloseSignal, ConnId};
 use super::incoming::{self, Received};
+use super::outgoing::Outgoing;
 use super::rooms::Room;
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
 use domain::model::Principal;
 use domain::services::{AgentService, ItemService};
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Largest client frame accepted (bytes); a larger one closes with 1009.
 pub const MAX_FRAME: usize = 64 * 1024;
@@ -33,8 +32,6 @@ pub struct Connection {
     pub items: ItemService,
     /// To check `agent:<id>` visibility.
     pub agents: AgentService,
-    /// Frames queued by the hub.
-    pub queue: mpsc::Receiver<Arc<Outbound>>,
     /// A close ordered by the hub.
     pub close: oneshot::Receiver<CloseSignal>,
 }
@@ -42,12 +39,7 @@ pub struct Connection {
 /// Why the loop ended and how to close.
 type Ending = Option<CloseReason>;
 
-struct Joined {
-    last_seq: i64,
-}
-
 struct State {
-    joined: HashMap<String, Joined>,
     bucket: TokenBucket,
     last_heard: Instant,
 }
@@ -63,7 +55,7 @@ struct State {
 )]
 pub fn run(
     mut conn: Connection,
-    mut session: actix_ws::Session,
+    mut session: Outgoing,
     stream: actix_ws::MessageStream,
 ) -> impl Future<Output = ()> {
     async move {
@@ -75,7 +67,6 @@ pub fn run(
         let mut heartbeat = tokio::time::interval(config.ping);
         heartbeat.tick().await;
         let mut state = State {
-            joined: HashMap::new(),
             bucket: TokenBucket::new(config.frames_per_second),
             last_heard: Instant::now(),
         };
@@ -101,17 +92,11 @@ pub fn run(
                         break ending;
                     }
                 }
-                outbound = conn.queue.recv() => {
-                    let Some(outbound) = outbound else { break None };
-                    if send_outbound(&mut session, &mut state, outbound).await.is_err() {
-                        break None;
-                    }
-                }
                 _ = heartbeat.tick() => {
                     if state.last_heard.elapsed() > config.idle_timeout {
                         break Some(reason(CloseCode::Normal, "idle_timeout"));
                     }
-                    if session.ping(b"").await.is_err() {
+                    if session.ping().await.is_err() {
                         break None;
                     }
                 }
@@ -129,27 +114,10 @@ fn reason(code: CloseCode, text: &str) -> CloseReason {
     }
 }
 
-async fn send_outbound(
-    session: &mut actix_ws::Session,
-    state: &mut State,
-    outbound: Arc<Outbound>,
-) -> Result<(), actix_ws::Closed> {
-    match &*outbound {
-        Outbound::Frame(frame) => session.text(frame.clone()).await,
-        Outbound::Event { room, seq, frame } => match state.joined.get_mut(&**room) {
-            Some(joined) if *seq > joined.last_seq => {
-                joined.last_seq = *seq;
-                session.text(frame.clone()).await
-            }
-            _ => Ok(()),
-        },
-    }
-}
-
 /// Handles one client message; `Err` ends the connection with that close.
 async fn on_message(
     conn: &mut Connection,
-    session: &mut actix_ws::Session,
+    session: &mut Outgoing,
     state: &mut State,
     message: AggregatedMessage,
 ) -> Result<(), Ending> {
@@ -161,7 +129,7 @@ async fn on_message(
 
 async fn on_text(
     conn: &mut Connection,
-    session: &mut actix_ws::Session,
+    session: &mut Outgoing,
     state: &mut State,
     text: &str,
 ) -> Result<(), actix_ws::Closed> {
@@ -194,7 +162,7 @@ async fn on_text(
         ClientFrame::Ping { id } => session.text(frames::pong(&id)).await,
         ClientFrame::Leave { room } => {
             let name = Room::parse(&room).map_or(room, |r| r.name());
-            state.joined.remove(&name);
+            session.forget(name.clone()).await?;
             conn.realtime.hub.leave(conn.id, name);
             Ok(())
         }
@@ -203,14 +171,17 @@ async fn on_text(
             conn.realtime.hub.publish(conn.id, name, data);
             Ok(())
         }
-        ClientFrame::Join { room, since } => join(conn, session, state, &room, since).await,
+        ClientFrame::Join { room, since } => join(conn, session, &room, since).await,
     }
 }
 
+/// Joins `requested`: replays its log `since` a seq if asked, then sends
+/// `joined`. Live frames wait in the hub queue from before the hub knows
+/// the member until after `joined`, and then only events past the replay
+/// are sent: no gap, no duplicate.
 async fn join(
     conn: &mut Connection,
-    session: &mut actix_ws::Session,
-    state: &mut State,
+    session: &mut Outgoing,
     requested: &str,
     since: Option<i64>,
 ) -> Result<(), actix_ws::Closed> {
@@ -224,10 +195,11 @@ async fn join(
             .await;
     };
     let name = room.name();
+    session.hold().await?;
     conn.realtime.hub.join(conn.id, room.clone()).await;
     let Some(stream) = room.stream() else {
-        state.joined.insert(name.clone(), Joined { last_seq: 0 });
-        return session.text(frames::joined(&name, 0)).await;
+        session.text(frames::joined(&name, 0)).await?;
+        return session.release(Some((name, 0))).await;
     };
     let log = &conn.realtime.events;
     let (latest, pruned) = match (
@@ -237,13 +209,14 @@ async fn join(
         (Ok(latest), Ok(pruned)) => (latest, pruned),
         (Err(error), _) | (_, Err(error)) => {
             tracing::warn!(%error, "event log unavailable for a join");
-            return session
+            session
                 .text(frames::error(
                     "unavailable",
                     "the event log is unavailable",
                     &name,
                 ))
-                .await;
+                .await?;
+            return session.release(None).await;
         }
     };
     if let Some(since) = since {
@@ -259,16 +232,14 @@ async fn join(
             replay(conn, session, &room, since, latest).await?;
         }
     }
-    state
-        .joined
-        .insert(name.clone(), Joined { last_seq: latest });
-    session.text(frames::joined(&name, latest)).await
+    session.text(frames::joined(&name, latest)).await?;
+    session.release(Some((name, latest))).await
 }
 
 /// Sends the room's events in (since, latest] that the caller may see.
 async fn replay(
     conn: &Connection,
-    session: &mut actix_ws::Session,
+    session: &mut Outgoing,
     room: &Room,
     mut since: i64,
     latest: i64,

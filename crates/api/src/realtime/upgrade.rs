@@ -2,11 +2,13 @@
 
 use super::Realtime;
 use super::hub::Registration;
+use super::outgoing;
 use super::session::{self, Connection};
 use crate::error::ApiError;
 use crate::extract::bearer_token;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
+use actix_web::body::BodyStream;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use tokio::sync::{mpsc, oneshot};
@@ -117,15 +119,21 @@ pub async fn ws(
             "too many open sockets for this user",
         )
     })?;
-    let (response, session, stream) =
+    let (response, _, stream) =
         handshake(&req, body, &source).inspect_err(|_| realtime.hub.disconnect(id))?;
+    // The handshake's own body (actix-ws's channel) is replaced by one that
+    // encodes straight from the hub queue.
+    let (response, guard) = response.into_parts();
+    let (outgoing, body) = outgoing::channel(queue_rx, guard);
+    let response = response
+        .set_body(BodyStream::new(body))
+        .map_into_boxed_body();
     let connection = Connection {
         principal,
         id,
         realtime: realtime.get_ref().clone(),
         items: state.items.clone(),
         agents: state.agents.clone(),
-        queue: queue_rx,
         close: close_rx,
     };
     let span = tracing::info_span!(
@@ -136,6 +144,6 @@ pub async fn ws(
         otel.kind = tracing::field::Empty,
     );
     link_to_request(&span, &req);
-    actix_web::rt::spawn(session::run(connection, session, stream).instrument(span));
+    actix_web::rt::spawn(session::run(connection, outgoing, stream).instrument(span));
     Ok(response)
 }
