@@ -8,13 +8,12 @@ use super::bucket::TokenBucket;
 use super::frames;
 use super::hub::{CloseSignal, ConnId};
 use super::incoming::{self, Received};
-use super::session::MAX_FRAME;
 use super::upgrade::{handshake, upgrade_token};
 use crate::error::ApiError;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
 use domain::model::{Agent, Attributes, Timestamp};
 use domain::services::AgentService;
 use serde::Deserialize;
@@ -144,10 +143,7 @@ fn run(
 ) -> impl Future<Output = ()> {
     async move {
         let config = conn.realtime.config;
-        let mut stream = stream
-            .max_frame_size(MAX_FRAME)
-            .aggregate_continuations()
-            .max_continuation_size(MAX_FRAME);
+        let mut stream = incoming::limited(stream);
         let mut heartbeat = tokio::time::interval(config.ping);
         heartbeat.tick().await;
         let mut last_heard = Instant::now();
@@ -163,20 +159,16 @@ fn run(
         let ending: Option<CloseReason> = loop {
             tokio::select! {
                 biased;
-                signal = &mut conn.close => {
-                    break signal.ok().map(|s| CloseReason { code: s.code, description: Some(s.reason.to_owned()) });
-                }
-                message = stream.recv() => {
-                    let step = match message {
-                        None => Err(None),
-                        Some(Err(ProtocolError::Overflow)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
-                        Some(Err(_)) => Err(Some(reason(CloseCode::Protocol, "protocol error"))),
-                        Some(Ok(message)) => {
+                signal = &mut conn.close => break incoming::ordered_close(signal),
+                item = stream.recv() => {
+                    let step = match incoming::received(item) {
+                        Ok(message) => {
                             last_heard = Instant::now();
-                            // Boxed: the idle connection's future stays small
-                            // messages are rare.
+                            // Boxed: the idle connection's future stays
+                            // small; messages are rare.
                             Box::pin(on_message(&conn, &mut session, &mut pending, message)).await
                         }
+                        Err(ending) => Err(ending),
                     };
                     if let Err(ending) = step {
                         break ending;
@@ -199,7 +191,7 @@ fn run(
                 }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > config.idle_timeout {
-                        break Some(reason(CloseCode::Normal, "idle_timeout"));
+                        break Some(incoming::reason(CloseCode::Normal, "idle_timeout"));
                     }
                     if session.ping(b"").await.is_err() {
                         break None;
@@ -219,13 +211,6 @@ fn run(
             tracing::warn!(%error, agent_id = %conn.agent.id, "could not mark an agent offline");
         }
         let _ = session.close(ending).await;
-    }
-}
-
-fn reason(code: CloseCode, text: &str) -> CloseReason {
-    CloseReason {
-        code,
-        description: Some(text.to_owned()),
     }
 }
 

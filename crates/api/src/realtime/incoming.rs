@@ -1,10 +1,54 @@
-//! What every WebSocket connection (`/ws`, `/ws/agent`) does alike with a
-//! client message before its own frame handling.
+//! What every WebSocket connection (`/ws`, `/ws/agent`) does alike with
+//! what the client sends: the frame limits, the closes its errors and the
+//! hub call for, and the replies given before the connection's own frame
+//! handling.
 
 use super::frames;
+use super::hub::CloseSignal;
 use super::outgoing::Outgoing;
-use actix_ws::{AggregatedMessage, CloseReason, Closed};
+use super::session::MAX_FRAME;
+use actix_ws::{
+    AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Closed, MessageStream,
+    ProtocolError,
+};
 use bytestring::ByteString;
+use tokio::sync::oneshot::error::RecvError;
+
+/// `stream` with the limits every connection has: frames, and messages
+/// continued over several frames, of at most [`MAX_FRAME`] bytes.
+pub(super) fn limited(stream: MessageStream) -> AggregatedMessageStream {
+    stream
+        .max_frame_size(MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME)
+}
+
+/// The close the hub's `signal` orders (`None`: the hub let go).
+pub(super) fn ordered_close(signal: Result<CloseSignal, RecvError>) -> Option<CloseReason> {
+    signal.ok().map(|s| reason(s.code, s.reason))
+}
+
+/// What the client sent, or the close it calls for: `None` when the
+/// client is gone, 1009 for a frame over the limit, 1002 for anything else
+/// malformed.
+pub(super) fn received(
+    item: Option<Result<AggregatedMessage, ProtocolError>>,
+) -> Result<AggregatedMessage, Option<CloseReason>> {
+    match item {
+        None => Err(None),
+        Some(Err(ProtocolError::Overflow)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
+        Some(Err(_)) => Err(Some(reason(CloseCode::Protocol, "protocol error"))),
+        Some(Ok(message)) => Ok(message),
+    }
+}
+
+/// A close with `code` and `text`.
+pub(super) fn reason(code: CloseCode, text: &str) -> CloseReason {
+    CloseReason {
+        code,
+        description: Some(text.to_owned()),
+    }
+}
 
 /// Where a connection's replies go: actix-ws's session (`/ws/agent`) or
 /// [`Outgoing`] (`/ws`).

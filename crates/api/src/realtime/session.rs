@@ -9,7 +9,7 @@ use super::hub::{CloseSignal, ConnId};
 use super::incoming::{self, Received};
 use super::outgoing::Outgoing;
 use super::rooms::Room;
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
 use domain::model::Principal;
 use domain::services::{AgentService, ItemService};
 use std::time::Instant;
@@ -60,10 +60,7 @@ pub fn run(
 ) -> impl Future<Output = ()> {
     async move {
         let config = conn.realtime.config;
-        let mut stream = stream
-            .max_frame_size(MAX_FRAME)
-            .aggregate_continuations()
-            .max_continuation_size(MAX_FRAME);
+        let mut stream = incoming::limited(stream);
         let mut heartbeat = tokio::time::interval(config.ping);
         heartbeat.tick().await;
         let mut state = State {
@@ -73,20 +70,16 @@ pub fn run(
         let ending: Ending = loop {
             tokio::select! {
                 biased;
-                signal = &mut conn.close => {
-                    break signal.ok().map(|s| CloseReason { code: s.code, description: Some(s.reason.to_owned()) });
-                }
-                message = stream.recv() => {
-                    let step = match message {
-                        None => Err(None),
-                        Some(Err(ProtocolError::Overflow)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
-                        Some(Err(_)) => Err(Some(reason(CloseCode::Protocol, "protocol error"))),
-                        Some(Ok(message)) => {
+                signal = &mut conn.close => break incoming::ordered_close(signal),
+                item = stream.recv() => {
+                    let step = match incoming::received(item) {
+                        Ok(message) => {
                             state.last_heard = Instant::now();
-                            // Boxed: the idle connection's future stays small
-                            // (600 bytes less per socket); messages are rare.
+                            // Boxed: the idle connection's future stays
+                            // small; messages are rare.
                             Box::pin(on_message(&mut conn, &mut session, &mut state, message)).await
                         }
+                        Err(ending) => Err(ending),
                     };
                     if let Err(ending) = step {
                         break ending;
@@ -94,7 +87,7 @@ pub fn run(
                 }
                 _ = heartbeat.tick() => {
                     if state.last_heard.elapsed() > config.idle_timeout {
-                        break Some(reason(CloseCode::Normal, "idle_timeout"));
+                        break Some(incoming::reason(CloseCode::Normal, "idle_timeout"));
                     }
                     if session.ping().await.is_err() {
                         break None;
@@ -104,13 +97,6 @@ pub fn run(
         };
         conn.realtime.hub.disconnect(conn.id);
         let _ = session.close(ending).await;
-    }
-}
-
-fn reason(code: CloseCode, text: &str) -> CloseReason {
-    CloseReason {
-        code,
-        description: Some(text.to_owned()),
     }
 }
 
