@@ -12,6 +12,14 @@ use uuid::Uuid;
 /// The columns every read returns, in [`event`]'s order.
 const COLUMNS: &str = "id, seq, stream, kind, resource_id, owner_id, data, created_at";
 
+/// `SELECT` of [`COLUMNS`] from `events e`, with `seq` taken from `seq`
+/// (it lives in `event_seqs`), up to `FROM`.
+fn select_events(sql: &mut Sql, seq: &str) {
+    sql.push("SELECT e.id, ")
+        .push(seq)
+        .push(" AS seq, e.stream, e.kind, e.resource_id, e.owner_id, e.data, e.created_at FROM ");
+}
+
 /// `GREATEST(a, b)` is spelled `max(a, b)` on SQLite.
 fn greatest(sql: &Sql) -> &'static str {
     if sql.is_postgres() { "GREATEST" } else { "max" }
@@ -103,8 +111,8 @@ pub(super) fn number_pending_sqlite() -> Sql {
 /// [`number_pending_sqlite`]'s rows).
 pub(super) fn pending_events() -> Sql {
     let mut sql = Sql::new(DbBackend::Sqlite);
-    sql.push("SELECT e.id, 0 AS seq, e.stream, e.kind, e.resource_id, e.owner_id, e.data, ")
-        .push("e.created_at FROM event_pending p JOIN events e ON e.id = p.event_id");
+    select_events(&mut sql, "0");
+    sql.push("event_pending p JOIN events e ON e.id = p.event_id");
     sql
 }
 
@@ -126,8 +134,8 @@ pub(super) fn replay(
     limit: u64,
 ) -> Sql {
     let mut sql = Sql::new(backend);
-    sql.push("SELECT e.id, s.seq, e.stream, e.kind, e.resource_id, e.owner_id, e.data, ")
-        .push("e.created_at FROM event_seqs s JOIN events e ON e.id = s.event_id");
+    select_events(&mut sql, "s.seq");
+    sql.push("event_seqs s JOIN events e ON e.id = s.event_id");
     sql.and().push("s.stream = ").bind(stream.as_str());
     sql.and().push("s.seq > ").bind(since);
     if let Some(resource) = filter.resource {
