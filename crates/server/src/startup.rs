@@ -2,11 +2,15 @@
 
 use crate::config::{AppEnv, Settings};
 use crate::{janitor, telemetry, wiring};
-use actix_ws::CloseCode;
+use actix_http::HttpService;
+use actix_web::dev::{AppConfig, Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, body::BoxBody};
 use anyhow::Context;
 use api::draining::Draining;
 use api::rate_limit::{RateLimitConfig, RateLimits};
 use api::realtime::hub::CloseSignal;
+use api::realtime::socket::CloseCode;
+use api::realtime::takeover;
 use api::realtime::{Realtime, RealtimeConfig};
 use api::{ApiConfig, AppState, DependencyCheck, build_app};
 use async_trait::async_trait;
@@ -25,7 +29,7 @@ const RELAY_EVERY: Duration = Duration::from_millis(500);
 /// A built server, bound to its port, not yet serving.
 pub struct Application {
     port: u16,
-    server: actix_web::dev::Server,
+    server: Server,
     realtime: Realtime,
     db: Db,
     draining: Draining,
@@ -112,13 +116,11 @@ impl Application {
             export_traces: settings.otel.is_some(),
         };
         let app_realtime = realtime.clone();
-        let server = actix_web::HttpServer::new(move || {
-            build_app(state.clone(), config.clone(), app_realtime.clone())
-        })
-        .listen(listener)?
-        .shutdown_timeout(settings.shutdown_grace.as_secs())
-        .disable_signals()
-        .run();
+        let server = http_server(
+            listener,
+            move || build_app(state.clone(), config.clone(), app_realtime.clone()),
+            settings.shutdown_grace,
+        )?;
         let mut background = vec![
             tokio::spawn(hub.run(after)),
             tokio::spawn(realtime.sequencer(RELAY_EVERY)),
@@ -180,6 +182,48 @@ impl Application {
         }
         result
     }
+}
+
+/// The HTTP server on `listener`, serving the application `app` makes
+/// (one per worker): what `actix_web::HttpServer` builds, with the same
+/// timeouts, plus the upgrade service that takes WebSockets off the
+/// HTTP/1 dispatcher (`api::realtime::takeover`), which `HttpServer` has
+/// no way to add. Signals are left to [`Application::run_until_stopped`];
+/// a graceful stop gives requests `grace` to finish.
+fn http_server<F, T>(listener: TcpListener, app: F, grace: Duration) -> std::io::Result<Server>
+where
+    F: Fn() -> App<T> + Clone + Send + 'static,
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<BoxBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+{
+    let addr = listener.local_addr()?;
+    let builder = actix_server::ServerBuilder::default();
+    let stopping = builder.graceful_shutdown_signal();
+    Ok(builder
+        .listen("backend-api", listener, move || {
+            let stopping = stopping.clone();
+            HttpService::build()
+                // As HttpServer does: idle keep-alive connections close as
+                // soon as a graceful stop begins.
+                .graceful_shutdown_signal(move || {
+                    let stopping = stopping.clone();
+                    async move { stopping.notified().await }
+                })
+                .client_request_timeout(Duration::from_secs(5))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(addr)
+                .upgrade(takeover::upgrades(app.clone()))
+                .finish(actix_service::map_config(app(), |()| AppConfig::default()))
+                .tcp()
+        })?
+        .shutdown_timeout(grace.as_secs())
+        .disable_signals()
+        .run())
 }
 
 /// What a graceful shutdown acts on.

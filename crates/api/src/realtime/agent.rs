@@ -8,12 +8,15 @@ use super::bucket::TokenBucket;
 use super::frames;
 use super::hub::{CloseSignal, ConnId};
 use super::incoming::{self, Received};
-use super::upgrade::{handshake, upgrade_token};
+use super::outgoing::{self, Closed, Outgoing};
+use super::session::MAX_FRAME;
+use super::socket::{self, CloseCode, CloseReason, Incoming, Message};
+use super::takeover::Takeover;
+use super::upgrade::{handshake, taken_over, upgrade_token};
 use crate::error::ApiError;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
 use domain::model::{Agent, Attributes, Timestamp};
 use domain::services::AgentService;
 use serde::Deserialize;
@@ -59,14 +62,13 @@ enum AgentFrame {
     ))]
 pub async fn ws_agent(
     req: HttpRequest,
-    body: web::Payload,
     state: web::Data<AppState>,
     realtime: web::Data<Realtime>,
 ) -> Result<HttpResponse, ApiError> {
     let (token, source) =
         upgrade_token(&req).ok_or_else(|| ApiError::unauthorized("an agent token is required"))?;
     let agent = state.agents.authenticate(&token).await?;
-    let (response, session, stream) = handshake(&req, body, &source)?;
+    let response = handshake(&req, &source)?;
     let (close, close_rx) = oneshot::channel();
     let conn = realtime.hub.agent_connect(agent.id, close).await;
     let online = match state.agents.connected(agent.id).await {
@@ -96,8 +98,12 @@ pub async fn ws_agent(
         otel.kind = tracing::field::Empty,
     );
     link_to_request(&span, &req);
-    actix_web::rt::spawn(run(connection, session, stream).instrument(span));
-    Ok(response)
+    let takeover = Takeover::new(move |upgraded| {
+        let (incoming, writer) = socket::split(upgraded, MAX_FRAME);
+        let (outgoing, body) = outgoing::channel(None);
+        socket::run(run(connection, outgoing, incoming), body, writer).instrument(span)
+    });
+    Ok(taken_over(response, takeover))
 }
 
 /// Everything one agent connection needs.
@@ -138,12 +144,11 @@ impl Pending {
 )]
 fn run(
     mut conn: AgentConnection,
-    mut session: actix_ws::Session,
-    stream: actix_ws::MessageStream,
-) -> impl Future<Output = ()> {
+    mut session: Outgoing,
+    mut stream: Incoming,
+) -> impl Future<Output = Incoming> {
     async move {
         let config = conn.realtime.config;
-        let mut stream = incoming::limited(stream);
         let mut heartbeat = tokio::time::interval(config.ping);
         heartbeat.tick().await;
         let mut last_heard = Instant::now();
@@ -193,7 +198,7 @@ fn run(
                     if last_heard.elapsed() > config.idle_timeout {
                         break Some(incoming::reason(CloseCode::Normal, "idle_timeout"));
                     }
-                    if session.ping(b"").await.is_err() {
+                    if session.ping().await.is_err() {
                         break None;
                     }
                 }
@@ -210,7 +215,8 @@ fn run(
         {
             tracing::warn!(%error, agent_id = %conn.agent.id, "could not mark an agent offline");
         }
-        let _ = session.close(ending).await;
+        session.close(ending);
+        stream
     }
 }
 
@@ -227,9 +233,9 @@ async fn persist(conn: &AgentConnection, pending: &mut Pending) {
 /// Handles one agent message; `Err` ends the connection with that close.
 async fn on_message(
     conn: &AgentConnection,
-    session: &mut actix_ws::Session,
+    session: &mut Outgoing,
     pending: &mut Pending,
-    message: AggregatedMessage,
+    message: Message,
 ) -> Result<(), Option<CloseReason>> {
     match incoming::answer(session, message).await? {
         Received::Text(text) => on_text(conn, session, pending, &text)
@@ -245,10 +251,10 @@ async fn on_message(
 
 async fn on_text(
     conn: &AgentConnection,
-    session: &mut actix_ws::Session,
+    session: &mut Outgoing,
     pending: &mut Pending,
     text: &str,
-) -> Result<(), actix_ws::Closed> {
+) -> Result<(), Closed> {
     let frame = match serde_json::from_str::<AgentFrame>(text) {
         Ok(frame) => frame,
         Err(_) => {

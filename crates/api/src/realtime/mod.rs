@@ -10,6 +10,8 @@ mod outgoing;
 pub mod rooms;
 pub mod sequencer;
 pub mod session;
+pub mod socket;
+pub mod takeover;
 pub mod upgrade;
 pub mod wire;
 

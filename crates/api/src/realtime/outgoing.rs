@@ -11,9 +11,8 @@
 //! long fills its queue and the hub closes it as a slow consumer.
 
 use super::hub::Outbound;
-use actix_web::body::BoxBody;
+use super::socket::CloseReason;
 use actix_web::web::{Bytes, BytesMut};
-use actix_ws::{CloseReason, Closed};
 use bytestring::ByteString;
 use futures_util::Stream;
 use std::collections::HashMap;
@@ -46,8 +45,13 @@ const COMMANDS: usize = 64;
 /// The most bytes one poll of the body encodes; the rest waits for the next.
 const CHUNK: usize = 64 * 1024;
 
-/// The task's handle on the body: what `actix_ws::Session` was, for `/ws`.
-/// Every method fails with [`Closed`] once the body is gone.
+/// The body is gone: the connection's socket is closed or closing.
+#[derive(Debug, thiserror::Error)]
+#[error("the connection is closed")]
+pub struct Closed;
+
+/// The task's handle on the body. Every method fails with [`Closed`] once
+/// the body is gone.
 pub struct Outgoing {
     commands: mpsc::Sender<Box<Command>>,
 }
@@ -55,20 +59,16 @@ pub struct Outgoing {
 /// The response body of a `/ws` connection.
 pub struct Body {
     commands: mpsc::Receiver<Box<Command>>,
-    queue: mpsc::Receiver<Arc<Outbound>>,
+    /// The hub's queue (`None` for an agent, which joins no rooms).
+    queue: Option<mpsc::Receiver<Arc<Outbound>>>,
     /// The rooms whose events are sent, and the last seq sent in each.
     rooms: HashMap<String, i64>,
     held: bool,
     closing: bool,
-    /// actix-ws's own body, never polled, kept because dropping it ends
-    /// the connection's message stream: it goes when this body goes, with
-    /// the connection.
-    _incoming_guard: BoxBody,
 }
 
-/// The handle and the body of a connection fed by `queue`; `guard` is the
-/// body the handshake came with (see [`Body`]).
-pub fn channel(queue: mpsc::Receiver<Arc<Outbound>>, guard: BoxBody) -> (Outgoing, Body) {
+/// The handle and the body of a connection fed by the hub's `queue`.
+pub fn channel(queue: Option<mpsc::Receiver<Arc<Outbound>>>) -> (Outgoing, Body) {
     let (commands, commands_rx) = mpsc::channel(COMMANDS);
     let body = Body {
         commands: commands_rx,
@@ -76,7 +76,6 @@ pub fn channel(queue: mpsc::Receiver<Arc<Outbound>>, guard: BoxBody) -> (Outgoin
         rooms: HashMap::new(),
         held: false,
         closing: false,
-        _incoming_guard: guard,
     };
     (Outgoing { commands }, body)
 }
@@ -121,9 +120,11 @@ impl Outgoing {
         self.send(Command::Forget(room)).await
     }
 
-    /// Sends the close frame and ends the body.
-    pub async fn close(self, reason: Option<CloseReason>) -> Result<(), Closed> {
-        self.send(Command::Close(reason)).await
+    /// Sends the close frame and ends the body. Never waits: when the
+    /// body is too far behind to take the order, it ends without the
+    /// frame, as it does once this handle is gone.
+    pub fn close(self, reason: Option<CloseReason>) {
+        let _ = self.commands.try_send(Box::new(Command::Close(reason)));
     }
 }
 
@@ -169,7 +170,7 @@ impl Body {
 }
 
 impl Stream for Body {
-    type Item = Result<Bytes, actix_web::Error>;
+    type Item = Bytes;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -194,7 +195,10 @@ impl Stream for Body {
             if this.held {
                 break;
             }
-            match this.queue.poll_recv(cx) {
+            let Some(queue) = &mut this.queue else {
+                break;
+            };
+            match queue.poll_recv(cx) {
                 Poll::Ready(Some(outbound)) => this.deliver(&outbound, &mut buf),
                 // The hub let go of the connection; its task closes it.
                 Poll::Ready(None) | Poll::Pending => break,
@@ -205,7 +209,7 @@ impl Stream for Body {
                 // More may be ready: come back for it.
                 cx.waker().wake_by_ref();
             }
-            return Poll::Ready(Some(Ok(buf.freeze())));
+            return Poll::Ready(Some(buf.freeze()));
         }
         if ended || this.closing {
             Poll::Ready(None)
@@ -258,7 +262,7 @@ fn close_frame(buf: &mut BytesMut, reason: Option<&CloseReason>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_ws::CloseCode;
+    use crate::realtime::socket::CloseCode;
 
     fn encoded(opcode: u8, payload: &[u8]) -> Vec<u8> {
         let mut buf = BytesMut::new();

@@ -7,9 +7,9 @@ use super::bucket::TokenBucket;
 use super::frames::{self, ClientFrame};
 use super::hub::{CloseSignal, ConnId};
 use super::incoming::{self, Received};
-use super::outgoing::Outgoing;
+use super::outgoing::{Closed, Outgoing};
 use super::rooms::Room;
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason};
+use super::socket::{CloseCode, CloseReason, Incoming, Message};
 use domain::model::Principal;
 use domain::services::{AgentService, ItemService};
 use std::time::Instant;
@@ -36,6 +36,14 @@ pub struct Connection {
     pub close: oneshot::Receiver<CloseSignal>,
 }
 
+impl Drop for Connection {
+    /// Lets go of the hub registration: when the connection ends, and
+    /// also when its socket never came (a `101` that was not taken over).
+    fn drop(&mut self) {
+        self.realtime.hub.disconnect(self.id);
+    }
+}
+
 /// Why the loop ended and how to close.
 type Ending = Option<CloseReason>;
 
@@ -44,7 +52,8 @@ struct State {
     last_heard: Instant,
 }
 
-/// Runs the connection until either side ends it.
+/// Runs the connection until either side ends it, and gives the reading
+/// half back for the close handshake ([`super::socket::run`]).
 ///
 /// An `async` block rather than an `async fn`: an `async fn` keeps a
 /// second copy of its arguments in its future for the connection's whole
@@ -56,11 +65,10 @@ struct State {
 pub fn run(
     mut conn: Connection,
     mut session: Outgoing,
-    stream: actix_ws::MessageStream,
-) -> impl Future<Output = ()> {
+    mut stream: Incoming,
+) -> impl Future<Output = Incoming> {
     async move {
         let config = conn.realtime.config;
-        let mut stream = incoming::limited(stream);
         let mut heartbeat = tokio::time::interval(config.ping);
         heartbeat.tick().await;
         let mut state = State {
@@ -95,8 +103,8 @@ pub fn run(
                 }
             }
         };
-        conn.realtime.hub.disconnect(conn.id);
-        let _ = session.close(ending).await;
+        session.close(ending);
+        stream
     }
 }
 
@@ -105,7 +113,7 @@ async fn on_message(
     conn: &mut Connection,
     session: &mut Outgoing,
     state: &mut State,
-    message: AggregatedMessage,
+    message: Message,
 ) -> Result<(), Ending> {
     match incoming::answer(session, message).await? {
         Received::Text(text) => on_text(conn, session, state, &text).await.map_err(|_| None),
@@ -118,7 +126,7 @@ async fn on_text(
     session: &mut Outgoing,
     state: &mut State,
     text: &str,
-) -> Result<(), actix_ws::Closed> {
+) -> Result<(), Closed> {
     let frame = match ClientFrame::parse(text) {
         Ok(frame) => frame,
         Err(reference) => {
@@ -170,7 +178,7 @@ async fn join(
     session: &mut Outgoing,
     requested: &str,
     since: Option<i64>,
-) -> Result<(), actix_ws::Closed> {
+) -> Result<(), Closed> {
     let Some(room) = authorized(conn, requested).await else {
         return session
             .text(frames::error(
@@ -229,7 +237,7 @@ async fn replay(
     room: &Room,
     mut since: i64,
     latest: i64,
-) -> Result<(), actix_ws::Closed> {
+) -> Result<(), Closed> {
     let Some(stream) = room.stream() else {
         return Ok(());
     };

@@ -3,14 +3,16 @@
 use super::Realtime;
 use super::hub::Registration;
 use super::outgoing;
-use super::session::{self, Connection};
+use super::session::{self, Connection, MAX_FRAME};
+use super::socket;
+use super::takeover::{HandedOver, Takeover};
 use crate::error::ApiError;
 use crate::extract::bearer_token;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
-use actix_web::body::BodyStream;
+use actix_http::ws;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
@@ -21,29 +23,30 @@ pub(super) enum TokenSource {
     Subprotocol,
 }
 
-impl TokenSource {
-    /// The subprotocols the handshake answers with: `bearer` when the
-    /// token came as one (browsers require the answer), none otherwise.
-    fn protocols(&self) -> &'static [&'static str] {
-        match self {
-            Self::Subprotocol => &["bearer"],
-            Self::Header | Self::Query => &[],
-        }
-    }
-}
-
-/// Completes the WebSocket handshake of `req`, answering with the
-/// subprotocols `source` calls for.
+/// Checks the WebSocket handshake of `req` and makes its `101`, answering
+/// with the `bearer` subprotocol when the token came as one (browsers
+/// require the answer); [`taken_over`] completes it.
 ///
 /// # Errors
 /// 400 `bad_request` for a request that is no WebSocket handshake.
-pub(super) fn handshake(
-    req: &HttpRequest,
-    body: web::Payload,
-    source: &TokenSource,
-) -> Result<(HttpResponse, actix_ws::Session, actix_ws::MessageStream), ApiError> {
-    actix_ws::handle_with_protocols(req, body, source.protocols())
-        .map_err(|error| ApiError::bad_request(format!("not a WebSocket handshake: {error}")))
+pub(super) fn handshake(req: &HttpRequest, source: &TokenSource) -> Result<HttpResponse, ApiError> {
+    let not_handshake = |why: &dyn std::fmt::Display| {
+        ApiError::bad_request(format!("not a WebSocket handshake: {why}"))
+    };
+    let mut response = ws::handshake(req.head()).map_err(|error| not_handshake(&error))?;
+    if req.extensions().get::<HandedOver>().is_none() {
+        return Err(not_handshake(&"a handshake request has no body"));
+    }
+    if matches!(source, TokenSource::Subprotocol) {
+        response.insert_header((header::SEC_WEBSOCKET_PROTOCOL, "bearer"));
+    }
+    Ok(HttpResponse::from(response.finish()).map_into_boxed_body())
+}
+
+/// Puts `takeover` in `response`, the `101` of [`handshake`].
+pub(super) fn taken_over(mut response: HttpResponse, takeover: Takeover) -> HttpResponse {
+    response.extensions_mut().insert(takeover);
+    response
 }
 
 /// The token of an upgrade: `Authorization: Bearer`, `?access_token=`, or
@@ -95,7 +98,6 @@ pub(super) fn upgrade_token(req: &HttpRequest) -> Option<(String, TokenSource)> 
     ))]
 pub async fn ws(
     req: HttpRequest,
-    body: web::Payload,
     state: web::Data<AppState>,
     realtime: web::Data<Realtime>,
 ) -> Result<HttpResponse, ApiError> {
@@ -104,6 +106,7 @@ pub async fn ws(
     let principal = state.auth.authenticate(&token).await?;
     tracing::Span::current().record("user_id", tracing::field::display(principal.user_id));
     let user = state.users.me(&principal).await?;
+    let response = handshake(&req, &source)?;
     let (queue, queue_rx) = mpsc::channel(realtime.config.send_queue);
     let (close, close_rx) = oneshot::channel();
     let registration = Registration {
@@ -119,15 +122,6 @@ pub async fn ws(
             "too many open sockets for this user",
         )
     })?;
-    let (response, _, stream) =
-        handshake(&req, body, &source).inspect_err(|_| realtime.hub.disconnect(id))?;
-    // The handshake's own body (actix-ws's channel) is replaced by one that
-    // encodes straight from the hub queue.
-    let (response, guard) = response.into_parts();
-    let (outgoing, body) = outgoing::channel(queue_rx, guard);
-    let response = response
-        .set_body(BodyStream::new(body))
-        .map_into_boxed_body();
     let connection = Connection {
         principal,
         id,
@@ -144,6 +138,10 @@ pub async fn ws(
         otel.kind = tracing::field::Empty,
     );
     link_to_request(&span, &req);
-    actix_web::rt::spawn(session::run(connection, outgoing, stream).instrument(span));
-    Ok(response)
+    let takeover = Takeover::new(move |upgraded| {
+        let (incoming, writer) = socket::split(upgraded, MAX_FRAME);
+        let (outgoing, body) = outgoing::channel(Some(queue_rx));
+        socket::run(session::run(connection, outgoing, incoming), body, writer).instrument(span)
+    });
+    Ok(taken_over(response, takeover))
 }

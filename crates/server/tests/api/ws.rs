@@ -74,19 +74,27 @@ pub async fn next_of(socket: &mut Socket, kind: &str) -> Value {
     }
 }
 
-/// Reads until the server closes; returns the close code and reason.
+/// Reads until the server closes; returns the close code and reason, once
+/// the close handshake is complete (the client's answer sent, the server
+/// gone), as a browser does.
 pub async fn closed(socket: &mut Socket) -> (CloseCode, String) {
-    loop {
+    let close = loop {
         let message = tokio::time::timeout(WAIT, socket.next())
             .await
             .expect("a close in time");
         match message {
-            Some(Ok(Message::Close(Some(frame)))) => return (frame.code, frame.reason.to_string()),
-            Some(Ok(Message::Close(None))) | None => return (CloseCode::Status, String::new()),
+            Some(Ok(Message::Close(Some(frame)))) => break (frame.code, frame.reason.to_string()),
+            Some(Ok(Message::Close(None))) => break (CloseCode::Status, String::new()),
+            None => return (CloseCode::Status, String::new()),
             Some(Ok(_)) => {}
             Some(Err(error)) => panic!("socket failed before a close: {error}"),
         }
-    }
+    };
+    let end = tokio::time::timeout(WAIT, socket.next())
+        .await
+        .expect("the server ends the connection after the close handshake");
+    assert!(end.is_none(), "nothing after a close: {end:?}");
+    close
 }
 
 /// Joins `room` (with `since`) and collects the replayed events up to the

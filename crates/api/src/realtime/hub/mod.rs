@@ -14,7 +14,7 @@ mod state;
 use super::frames::Member;
 use super::rooms::Room;
 use super::wire::Broadcast;
-use actix_ws::CloseCode;
+use crate::realtime::socket::CloseCode;
 use bytestring::ByteString;
 use domain::model::{AgentId, Event, Principal, Stream, UserId};
 use domain::ports::{EventLog, MessageBus, Revoked};

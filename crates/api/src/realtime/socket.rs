@@ -1,0 +1,421 @@
+//! A WebSocket on the bare TCP socket, once the HTTP/1 handshake is done
+//! (see [`super::takeover`]): the client's frames decoded from a small
+//! buffer that grows only while a large frame arrives, and the response
+//! body's bytes written straight to the socket. No HTTP/1 dispatcher, and
+//! none of its two 8 KiB buffers, stays with an open socket.
+
+use super::outgoing::Body;
+use actix_codec::Decoder;
+use actix_http::ws::{Codec, Frame, Item, ProtocolError};
+use actix_web::web::{Bytes, BytesMut};
+use bytestring::ByteString;
+use futures_util::StreamExt;
+use std::pin::pin;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+pub use actix_http::ws::{CloseCode, CloseReason};
+
+/// Bytes the reader makes room for before each read: enough for the
+/// protocol's usual frames; a larger one grows the buffer while it comes.
+const READ_AHEAD: usize = 1024;
+/// How long the body's last bytes (the close frame) may take to leave
+/// once the connection is done; a client that doesn't read loses them.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// A socket handed over by the HTTP/1 dispatcher, with the bytes it had
+/// already read past the handshake.
+pub struct Upgraded {
+    /// The connection.
+    pub io: TcpStream,
+    /// What the client sent after its handshake request, not yet decoded.
+    pub read: BytesMut,
+}
+
+/// A message from the client; continued frames arrive joined.
+#[derive(Debug)]
+pub enum Message {
+    /// A text message.
+    Text(ByteString),
+    /// A binary message.
+    Binary(Bytes),
+    /// A ping, to be answered.
+    Ping(Bytes),
+    /// A pong.
+    Pong(Bytes),
+    /// The client's close.
+    Close(Option<CloseReason>),
+}
+
+/// Why the client's bytes can't be read as WebSocket messages.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A frame, or a message continued over frames, over the size limit.
+    #[error("frame too large")]
+    TooLarge,
+    /// A text message that is not UTF-8.
+    #[error("text is not UTF-8")]
+    NotUtf8,
+    /// Anything else malformed: an unmasked frame, a bad opcode, a
+    /// continuation out of place.
+    #[error("protocol error: {0}")]
+    Protocol(ProtocolError),
+    /// The socket failed.
+    #[error("socket: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<ProtocolError> for ReadError {
+    fn from(error: ProtocolError) -> Self {
+        match error {
+            ProtocolError::Overflow => Self::TooLarge,
+            ProtocolError::Io(error) => Self::Io(error),
+            other => Self::Protocol(other),
+        }
+    }
+}
+
+/// The reading half of a connection: the client's messages, each frame
+/// and each joined message at most `max_size` bytes.
+pub struct Incoming {
+    io: OwnedReadHalf,
+    buf: BytesMut,
+    codec: Codec,
+    max_size: usize,
+    /// A message continued over frames: whether it is text, and its bytes.
+    continued: Option<(bool, BytesMut)>,
+    /// Whether the client's close frame came.
+    closed: bool,
+}
+
+impl Incoming {
+    /// The next message; `None` once the client is gone. Cancel-safe: a
+    /// read that doesn't complete loses nothing.
+    pub async fn recv(&mut self) -> Option<Result<Message, ReadError>> {
+        loop {
+            match self.codec.decode(&mut self.buf) {
+                Ok(Some(frame)) => match self.message(frame) {
+                    Ok(Some(message)) => return Some(Ok(message)),
+                    Ok(None) => continue,
+                    Err(error) => return Some(Err(error)),
+                },
+                Ok(None) => {}
+                Err(error) => return Some(Err(error.into())),
+            }
+            self.buf.reserve(READ_AHEAD);
+            match self.io.read_buf(&mut self.buf).await {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(error) => return Some(Err(error.into())),
+            }
+        }
+    }
+
+    /// The message `frame` completes, if any.
+    fn message(&mut self, frame: Frame) -> Result<Option<Message>, ReadError> {
+        Ok(Some(match frame {
+            Frame::Text(bytes) => text(bytes)?,
+            Frame::Binary(bytes) => Message::Binary(bytes),
+            Frame::Ping(bytes) => Message::Ping(bytes),
+            Frame::Pong(bytes) => Message::Pong(bytes),
+            Frame::Close(reason) => {
+                self.closed = true;
+                Message::Close(reason)
+            }
+            Frame::Continuation(item) => return self.continuation(item),
+        }))
+    }
+
+    /// The close handshake's end: reads (and drops) what the client still
+    /// sends until its close frame or its end, unless its close already
+    /// came.
+    async fn drain(mut self) {
+        while !self.closed {
+            if !matches!(self.recv().await, Some(Ok(_))) {
+                return;
+            }
+        }
+    }
+
+    fn continuation(&mut self, item: Item) -> Result<Option<Message>, ReadError> {
+        match item {
+            Item::FirstText(bytes) => self.start(true, &bytes),
+            Item::FirstBinary(bytes) => self.start(false, &bytes),
+            Item::Continue(bytes) => self.extend(&bytes).map(|()| None),
+            Item::Last(bytes) => {
+                self.extend(&bytes)?;
+                let Some((is_text, bytes)) = self.continued.take() else {
+                    return Err(ProtocolError::ContinuationNotStarted.into());
+                };
+                let bytes = bytes.freeze();
+                Ok(Some(if is_text {
+                    text(bytes)?
+                } else {
+                    Message::Binary(bytes)
+                }))
+            }
+        }
+    }
+
+    fn start(&mut self, is_text: bool, bytes: &[u8]) -> Result<Option<Message>, ReadError> {
+        if self.continued.is_some() {
+            return Err(ProtocolError::ContinuationStarted.into());
+        }
+        self.continued = Some((is_text, BytesMut::from(bytes)));
+        Ok(None)
+    }
+
+    fn extend(&mut self, more: &[u8]) -> Result<(), ReadError> {
+        let Some((_, bytes)) = &mut self.continued else {
+            return Err(ProtocolError::ContinuationNotStarted.into());
+        };
+        if bytes.len() + more.len() > self.max_size {
+            self.continued = None;
+            return Err(ReadError::TooLarge);
+        }
+        bytes.extend_from_slice(more);
+        Ok(())
+    }
+}
+
+/// A text message, if `bytes` is UTF-8.
+fn text(bytes: Bytes) -> Result<Message, ReadError> {
+    ByteString::try_from(bytes)
+        .map(Message::Text)
+        .map_err(|_| ReadError::NotUtf8)
+}
+
+/// Splits `upgraded` into its reading half, whose frames and messages may
+/// be at most `max_size` bytes, and its writing half.
+pub fn split(upgraded: Upgraded, max_size: usize) -> (Incoming, Writer) {
+    let (read, write) = upgraded.io.into_split();
+    // The dispatcher's 8 KiB buffer goes; what it held past the handshake
+    // (a client may send frames right behind it) is kept.
+    let mut buf = BytesMut::with_capacity(upgraded.read.len());
+    buf.extend_from_slice(&upgraded.read);
+    let incoming = Incoming {
+        io: read,
+        buf,
+        codec: Codec::new().max_size(max_size),
+        max_size,
+        continued: None,
+        closed: false,
+    };
+    (incoming, Writer(write))
+}
+
+/// The writing half of a connection.
+pub struct Writer(OwnedWriteHalf);
+
+impl Writer {
+    /// Writes what `body` yields until it ends or the client stops
+    /// taking bytes, then ends the sending side.
+    async fn send(mut self, mut body: Body) {
+        while let Some(bytes) = body.next().await {
+            if self.0.write_all(&bytes).await.is_err() {
+                return;
+            }
+        }
+        let _ = self.0.shutdown().await;
+    }
+}
+
+/// Runs a connection: `session` (which reads the client's messages, ends
+/// after ordering its close and gives the reading half back) alongside the
+/// writing of `body`. Then the close handshake: the body sends its last
+/// bytes (the close frame) and the client's answering close is awaited —
+/// together for at most [`CLOSE_GRACE`] — before the socket closes, so a
+/// client still answering pings isn't cut off mid-write. The session
+/// always runs to its end, so it can let go of the hub.
+pub async fn run(session: impl Future<Output = Incoming>, body: Body, writer: Writer) {
+    let mut session = pin!(session);
+    let mut sending = pin!(writer.send(body));
+    tokio::select! {
+        incoming = &mut session => {
+            let closing = futures_util::future::join(sending, incoming.drain());
+            let _ = tokio::time::timeout(CLOSE_GRACE, closing).await;
+        }
+        () = &mut sending => {
+            session.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    const MAX: usize = 16;
+    const TEXT: u8 = 0x1;
+    const BINARY: u8 = 0x2;
+    const CONTINUATION: u8 = 0x0;
+    const FIN: u8 = 0x80;
+
+    /// A client frame (payload under 126 bytes), masked unless `unmasked`.
+    fn frame(first: u8, payload: &[u8], unmasked: bool) -> Vec<u8> {
+        let mask = [7, 1, 9, 3];
+        let len = u8::try_from(payload.len()).expect("a short payload");
+        let mut bytes = vec![first];
+        if unmasked {
+            bytes.push(len);
+            bytes.extend_from_slice(payload);
+        } else {
+            bytes.push(0x80 | len);
+            bytes.extend_from_slice(&mask);
+            bytes.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+        }
+        bytes
+    }
+
+    /// The server's reading half of a loopback connection, given `before`
+    /// (bytes read with the handshake), and the client's socket.
+    async fn connected(before: &[u8]) -> (Incoming, Writer, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback socket works");
+        let client = TcpStream::connect(listener.local_addr().expect("a loopback socket works"))
+            .await
+            .expect("a loopback socket works");
+        let (io, _) = listener.accept().await.expect("a loopback socket works");
+        let (incoming, writer) = split(
+            Upgraded {
+                io,
+                read: BytesMut::from(before),
+            },
+            MAX,
+        );
+        (incoming, writer, client)
+    }
+
+    async fn received(frames: &[Vec<u8>]) -> Vec<Result<Message, ReadError>> {
+        let (mut incoming, _writer, mut client) = connected(&frames[0]).await;
+        for frame in &frames[1..] {
+            client
+                .write_all(frame)
+                .await
+                .expect("a loopback socket works");
+        }
+        client.shutdown().await.expect("a loopback socket works");
+        let mut messages = Vec::new();
+        while let Some(message) = incoming.recv().await {
+            let failed = message.is_err();
+            messages.push(message);
+            if failed {
+                break;
+            }
+        }
+        messages
+    }
+
+    #[tokio::test]
+    async fn bytes_read_with_the_handshake_and_continued_frames_make_whole_messages() {
+        let messages = received(&[
+            frame(FIN | TEXT, b"first", false),
+            frame(TEXT, b"con", false),
+            frame(FIN | 0x9, b"ping", false),
+            frame(CONTINUATION, b"tin", false),
+            frame(FIN | CONTINUATION, b"ued", false),
+            frame(FIN | BINARY, &[0xff], false),
+        ])
+        .await;
+        let texts: Vec<String> = messages
+            .iter()
+            .map(|m| match m {
+                Ok(Message::Text(text)) => format!("text {text}"),
+                Ok(Message::Ping(bytes)) => format!("ping {}", bytes.len()),
+                Ok(Message::Binary(bytes)) => format!("binary {bytes:?}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "text first",
+                "ping 4",
+                "text continued",
+                "binary b\"\\xff\""
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_frame_or_a_continued_message_over_the_limit_is_too_large() {
+        let one = received(&[frame(FIN | TEXT, &[b'a'; MAX + 1], false)]).await;
+        assert!(matches!(one[..], [Err(ReadError::TooLarge)]), "{one:?}");
+        let continued = received(&[
+            frame(TEXT, &[b'a'; MAX], false),
+            frame(FIN | CONTINUATION, b"b", false),
+        ])
+        .await;
+        assert!(
+            matches!(continued[..], [Err(ReadError::TooLarge)]),
+            "{continued:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn malformed_frames_are_refused() {
+        let not_utf8 = received(&[frame(FIN | TEXT, &[0xc3, 0x28], false)]).await;
+        assert!(
+            matches!(not_utf8[..], [Err(ReadError::NotUtf8)]),
+            "{not_utf8:?}"
+        );
+        let unmasked = received(&[frame(FIN | TEXT, b"hi", true)]).await;
+        assert!(
+            matches!(unmasked[..], [Err(ReadError::Protocol(_))]),
+            "{unmasked:?}"
+        );
+        let stray = received(&[frame(FIN | CONTINUATION, b"x", false)]).await;
+        assert!(
+            matches!(stray[..], [Err(ReadError::Protocol(_))]),
+            "{stray:?}"
+        );
+        let restarted = received(&[frame(TEXT, b"a", false), frame(TEXT, b"b", false)]).await;
+        assert!(
+            matches!(restarted[..], [Err(ReadError::Protocol(_))]),
+            "{restarted:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_body_is_written_and_the_socket_ended_once_the_session_is_done() {
+        let (incoming, writer, mut client) = connected(&[]).await;
+        let (outgoing, body) = super::super::outgoing::channel(None);
+        let session = async move {
+            outgoing.close(Some(CloseReason {
+                code: CloseCode::Away,
+                description: None,
+            }));
+            incoming
+        };
+        let client = async move {
+            let mut close = [0; 4];
+            client
+                .read_exact(&mut close)
+                .await
+                .expect("a loopback socket works");
+            // A frame the client sent before it saw the close is read and
+            // dropped; its answering close ends the connection.
+            client
+                .write_all(&frame(FIN | TEXT, b"late", false))
+                .await
+                .expect("a loopback socket works");
+            client
+                .write_all(&frame(FIN | 0x8, &close[2..], false))
+                .await
+                .expect("a loopback socket works");
+            let mut rest = Vec::new();
+            client
+                .read_to_end(&mut rest)
+                .await
+                .expect("a loopback socket works");
+            (close, rest)
+        };
+        let ((), (close, rest)) = tokio::join!(run(session, body, writer), client);
+        assert_eq!(close, [0x88, 2, 0x03, 0xe9]);
+        assert!(rest.is_empty(), "{rest:?}");
+    }
+}
