@@ -214,6 +214,10 @@ where
                     let stopping = stopping.clone();
                     async move { stopping.notified().await }
                 })
+                // Frames and responses go out as they are written: with
+                // Nagle's algorithm a small write waits for the previous
+                // one's ACK, which the client may delay by 40 ms.
+                .tcp_nodelay(true)
                 .client_request_timeout(Duration::from_secs(5))
                 .client_disconnect_timeout(Duration::from_secs(1))
                 .local_addr(addr)
