@@ -52,6 +52,78 @@ async fn upgrade_authenticates_three_ways() {
     app.cleanup().await;
 }
 
+/// Sends a raw WebSocket handshake for `path` (with `headers`).
+async fn raw_upgrade(app: &TestApp, path: &str, headers: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let host = app.address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: Upgrade\r\nupgrade: websocket\r\n\
+         sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n{headers}\r\n"
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    socket
+}
+
+/// Everything the server answers until it closes the connection.
+async fn whole_answer(mut socket: tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = String::new();
+    tokio::time::timeout(crate::ws::WAIT, socket.read_to_string(&mut answer))
+        .await
+        .expect("the server closes after its answer")
+        .unwrap();
+    answer
+}
+
+#[tokio::test]
+async fn upgrade_requests_are_answered_whole_or_taken_over() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
+    let refused = whole_answer(raw_upgrade(&app, "/ws", "").await).await;
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    assert!(
+        refused.contains("content-type: application/problem+json"),
+        "{refused}"
+    );
+    assert!(refused.contains("connection: close"), "{refused}");
+    let body = refused.split("\r\n\r\n").nth(1).unwrap();
+    let problem: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(problem["code"], "unauthorized", "{problem}");
+
+    let elsewhere = whole_answer(raw_upgrade(&app, "/health/live", "").await).await;
+    assert!(elsewhere.starts_with("HTTP/1.1 200"), "{elsewhere}");
+    let missing = whole_answer(raw_upgrade(&app, "/nowhere", "").await).await;
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+
+    // Taken over: the 101, then WebSocket frames on the same socket.
+    let access = app.access_token("ada@example.com").await;
+    let bearer = format!("authorization: Bearer {access}\r\n");
+    let mut socket = tokio::io::BufReader::new(raw_upgrade(&app, "/ws", &bearer).await);
+    let mut head = Vec::new();
+    let mut line = String::new();
+    while line != "\r\n" {
+        line.clear();
+        socket.read_line(&mut line).await.unwrap();
+        head.push(line.clone());
+    }
+    assert!(head[0].starts_with("HTTP/1.1 101"), "{head:?}");
+    let ping = br#"{"type":"ping","id":1}"#;
+    let mask = [1, 2, 3, 4];
+    let mut frame = vec![0x81, 0x80 | u8::try_from(ping.len()).unwrap()];
+    frame.extend_from_slice(&mask);
+    frame.extend(ping.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
+    socket.write_all(&frame).await.unwrap();
+    let mut header = [0; 2];
+    socket.read_exact(&mut header).await.unwrap();
+    assert_eq!(header[0], 0x81, "a final text frame");
+    let mut payload = vec![0; usize::from(header[1])];
+    socket.read_exact(&mut payload).await.unwrap();
+    let pong: Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(pong, json!({"type": "pong", "id": 1}));
+    app.cleanup().await;
+}
+
 #[tokio::test]
 async fn malformed_frames_and_forbidden_rooms_keep_the_connection() {
     let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
