@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// What the connection's task asks the body to do, in order.
@@ -42,6 +43,11 @@ enum Command {
 
 /// Commands the task may queue before it waits for the body.
 const COMMANDS: usize = 64;
+/// How long the task waits for the body to take a command when
+/// [`COMMANDS`] are queued. The body stalls only while the socket takes no
+/// bytes: a client that stopped reading (and, say, keeps sending pings)
+/// counts as gone after this, instead of holding its task forever.
+const SEND_WAIT: Duration = Duration::from_secs(10);
 /// The most bytes one poll of the body encodes; the rest waits for the next.
 const CHUNK: usize = 64 * 1024;
 
@@ -82,10 +88,10 @@ pub fn channel(queue: Option<mpsc::Receiver<Arc<Outbound>>>) -> (Outgoing, Body)
 
 impl Outgoing {
     async fn send(&self, command: Command) -> Result<(), Closed> {
-        self.commands
-            .send(Box::new(command))
-            .await
-            .map_err(|_| Closed)
+        match tokio::time::timeout(SEND_WAIT, self.commands.send(Box::new(command))).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(Closed),
+        }
     }
 
     /// Sends a text frame.
@@ -268,6 +274,18 @@ mod tests {
         let mut buf = BytesMut::new();
         frame(&mut buf, opcode, payload);
         buf.to_vec()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_that_takes_nothing_for_too_long_counts_as_closed() {
+        let (mut outgoing, body) = channel(None);
+        for _ in 0..COMMANDS {
+            outgoing.ping().await.expect("room in the queue");
+        }
+        let waited = tokio::time::Instant::now();
+        assert!(outgoing.ping().await.is_err());
+        assert!(waited.elapsed() >= SEND_WAIT);
+        drop(body);
     }
 
     #[test]
