@@ -28,21 +28,37 @@ use actix_web::{App, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+/// What [`build_app`]'s `App` is made of: the service factory an HTTP
+/// server (and [`realtime::takeover::upgrades`]) instantiates per worker.
+pub trait AppFactory:
+    ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + 'static
+{
+}
+
+impl<T> AppFactory for T where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<BoxBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static
+{
+}
+
 /// Builds the application: state, body limits, error handling, routes,
 /// `/openapi.json` and Swagger UI at `/docs`.
 pub fn build_app(
     state: AppState,
     config: ApiConfig,
     realtime: realtime::Realtime,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<BoxBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
+) -> App<impl AppFactory> {
     let limit = config.max_body_bytes;
     let cors = cors::cors(&config.cors_origins);
     App::new()

@@ -3,8 +3,8 @@
 use crate::config::{AppEnv, Settings};
 use crate::{janitor, telemetry, wiring};
 use actix_http::HttpService;
-use actix_web::dev::{AppConfig, Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, body::BoxBody};
+use actix_web::App;
+use actix_web::dev::{AppConfig, Server};
 use anyhow::Context;
 use api::draining::Draining;
 use api::rate_limit::{RateLimitConfig, RateLimits};
@@ -12,7 +12,7 @@ use api::realtime::hub::CloseSignal;
 use api::realtime::socket::CloseCode;
 use api::realtime::takeover;
 use api::realtime::{Realtime, RealtimeConfig};
-use api::{ApiConfig, AppState, DependencyCheck, build_app};
+use api::{ApiConfig, AppFactory, AppState, DependencyCheck, build_app};
 use async_trait::async_trait;
 use domain::model::Stream;
 use domain::ports::MessageBus;
@@ -193,13 +193,7 @@ impl Application {
 fn http_server<F, T>(listener: TcpListener, app: F, grace: Duration) -> std::io::Result<Server>
 where
     F: Fn() -> App<T> + Clone + Send + 'static,
-    T: ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<BoxBody>,
-            Error = actix_web::Error,
-            InitError = (),
-        > + 'static,
+    T: AppFactory,
 {
     let addr = listener.local_addr()?;
     let builder = actix_server::ServerBuilder::default();

@@ -13,6 +13,7 @@
 //! is written as it is and the connection closed.
 
 use super::socket::Upgraded;
+use crate::AppFactory;
 use actix_codec::{Framed, FramedParts};
 use actix_http::body::BodySize;
 use actix_http::h1::{Codec, Message};
@@ -21,7 +22,7 @@ use actix_service::{
     IntoServiceFactory, Service, ServiceFactory, fn_factory, fn_service, map_config,
 };
 use actix_web::body::BoxBody;
-use actix_web::dev::{AppConfig, ServiceRequest, ServiceResponse};
+use actix_web::dev::{AppConfig, ServiceResponse};
 use actix_web::{App, HttpMessage, HttpResponse};
 use futures_util::SinkExt;
 use futures_util::future::LocalBoxFuture;
@@ -69,13 +70,7 @@ pub fn upgrades<F, T>(
 >
 where
     F: Fn() -> App<T> + Clone + 'static,
-    T: ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<BoxBody>,
-            Error = actix_web::Error,
-            InitError = (),
-        > + 'static,
+    T: AppFactory,
 {
     fn_factory(move || {
         let app = map_config(app().into_factory(), |()| AppConfig::default());
