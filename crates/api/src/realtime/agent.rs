@@ -8,10 +8,8 @@ use super::bucket::TokenBucket;
 use super::frames;
 use super::hub::{CloseSignal, ConnId};
 use super::incoming::{self, Received};
-use super::outgoing::{self, Closed, Outgoing};
-use super::session::MAX_FRAME;
+use super::outgoing::{Closed, Outgoing};
 use super::socket::{self, CloseCode, CloseReason, Incoming, Message};
-use super::takeover::Takeover;
 use super::upgrade::{handshake, taken_over, upgrade_token};
 use crate::error::ApiError;
 use crate::middleware::link_to_request;
@@ -23,7 +21,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
-use tracing::Instrument;
 
 /// Heartbeats and pongs are written to the database at most this often
 /// per connection; the latest status is kept in memory meanwhile.
@@ -98,10 +95,8 @@ pub async fn ws_agent(
         otel.kind = tracing::field::Empty,
     );
     link_to_request(&span, &req);
-    let takeover = Takeover::new(move |upgraded| {
-        let (incoming, writer) = socket::split(upgraded, MAX_FRAME);
-        let (outgoing, body) = outgoing::channel(None);
-        socket::run(run(connection, outgoing, incoming), body, writer).instrument(span)
+    let takeover = socket::takeover(None, span, move |outgoing, incoming| {
+        run(connection, outgoing, incoming)
     });
     Ok(taken_over(response, takeover))
 }

@@ -4,17 +4,23 @@
 //! body's bytes written straight to the socket. No HTTP/1 dispatcher, and
 //! none of its two 8 KiB buffers, stays with an open socket.
 
-use super::outgoing::Body;
+use super::hub::Outbound;
+use super::outgoing::{self, Body, Outgoing};
+use super::session::MAX_FRAME;
+use super::takeover::Takeover;
 use actix_codec::Decoder;
 use actix_http::ws::{Codec, Frame, Item, ProtocolError};
 use actix_web::web::{Bytes, BytesMut};
 use bytestring::ByteString;
 use futures_util::StreamExt;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tracing::{Instrument, Span};
 
 pub use actix_http::ws::{CloseCode, CloseReason};
 
@@ -187,9 +193,30 @@ fn text(bytes: Bytes) -> Result<Message, ReadError> {
         .map_err(|_| ReadError::NotUtf8)
 }
 
+/// The [`Takeover`] of a `/ws` or `/ws/agent` connection: once the socket
+/// comes, `session` gets its sending handle (whose body the hub's `queue`
+/// feeds, if any) and its reading half ([`MAX_FRAME`] per frame and
+/// message), and runs in `span` alongside the writing of the body
+/// ([`run`]).
+pub fn takeover<S, F>(
+    queue: Option<mpsc::Receiver<Arc<Outbound>>>,
+    span: Span,
+    session: S,
+) -> Takeover
+where
+    S: FnOnce(Outgoing, Incoming) -> F + 'static,
+    F: Future<Output = Incoming> + 'static,
+{
+    Takeover::new(move |upgraded| {
+        let (incoming, writer) = split(upgraded, MAX_FRAME);
+        let (outgoing, body) = outgoing::channel(queue);
+        run(session(outgoing, incoming), body, writer).instrument(span)
+    })
+}
+
 /// Splits `upgraded` into its reading half, whose frames and messages may
 /// be at most `max_size` bytes, and its writing half.
-pub fn split(upgraded: Upgraded, max_size: usize) -> (Incoming, Writer) {
+fn split(upgraded: Upgraded, max_size: usize) -> (Incoming, Writer) {
     let (read, write) = upgraded.io.into_split();
     // The dispatcher's 8 KiB buffer goes; what it held past the handshake
     // (a client may send frames right behind it) is kept.
@@ -207,7 +234,7 @@ pub fn split(upgraded: Upgraded, max_size: usize) -> (Incoming, Writer) {
 }
 
 /// The writing half of a connection.
-pub struct Writer(OwnedWriteHalf);
+struct Writer(OwnedWriteHalf);
 
 impl Writer {
     /// Writes what `body` yields until it ends or the client stops
@@ -229,7 +256,7 @@ impl Writer {
 /// together for at most [`CLOSE_GRACE`] — before the socket closes, so a
 /// client still answering pings isn't cut off mid-write. The session
 /// always runs to its end, so it can let go of the hub.
-pub async fn run(session: impl Future<Output = Incoming>, body: Body, writer: Writer) {
+async fn run(session: impl Future<Output = Incoming>, body: Body, writer: Writer) {
     let mut session = pin!(session);
     let mut sending = pin!(writer.send(body));
     tokio::select! {

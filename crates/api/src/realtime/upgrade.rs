@@ -2,8 +2,7 @@
 
 use super::Realtime;
 use super::hub::Registration;
-use super::outgoing;
-use super::session::{self, Connection, MAX_FRAME};
+use super::session::{self, Connection};
 use super::socket;
 use super::takeover::{HandedOver, Takeover};
 use crate::error::ApiError;
@@ -14,7 +13,6 @@ use actix_http::ws;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use tokio::sync::{mpsc, oneshot};
-use tracing::Instrument;
 
 /// Where the access token came from.
 pub(super) enum TokenSource {
@@ -138,10 +136,8 @@ pub async fn ws(
         otel.kind = tracing::field::Empty,
     );
     link_to_request(&span, &req);
-    let takeover = Takeover::new(move |upgraded| {
-        let (incoming, writer) = socket::split(upgraded, MAX_FRAME);
-        let (outgoing, body) = outgoing::channel(Some(queue_rx));
-        socket::run(session::run(connection, outgoing, incoming), body, writer).instrument(span)
+    let takeover = socket::takeover(Some(queue_rx), span, move |outgoing, incoming| {
+        session::run(connection, outgoing, incoming)
     });
     Ok(taken_over(response, takeover))
 }
