@@ -15,6 +15,7 @@ mod m20261126_000004_agents;
 mod m20261126_000005_oauth;
 mod m20261126_000006_sequence_function;
 mod m20261126_000007_event_seqs;
+mod m20261126_000008_event_watermark;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_oauth::Migration),
             Box::new(m20261126_000006_sequence_function::Migration),
             Box::new(m20261126_000007_event_seqs::Migration),
+            Box::new(m20261126_000008_event_watermark::Migration),
         ]
     }
 }

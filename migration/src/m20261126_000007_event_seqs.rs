@@ -30,7 +30,7 @@ enum EventSeqs {
 /// `stream, seq → event id`: the seqs are unique per stream and found in
 /// order; the two replay filters (one resource, one owner) are copied
 /// here so that a filtered replay reads its seqs in order from an index.
-fn event_seqs() -> TableCreateStatement {
+pub(crate) fn event_seqs() -> TableCreateStatement {
     Table::create()
         .table(EventSeqs::Table)
         .col(text(EventSeqs::Stream))
@@ -42,13 +42,13 @@ fn event_seqs() -> TableCreateStatement {
         .to_owned()
 }
 
-const SEQ_INDEXES: [&str; 2] = [
+pub(crate) const SEQ_INDEXES: [&str; 2] = [
     "CREATE INDEX idx_event_seqs_resource ON event_seqs (stream, resource_id, seq)",
     "CREATE INDEX idx_event_seqs_owner ON event_seqs (stream, owner_id, seq)",
 ];
 
 /// The ids of committed events not numbered yet (SQLite: the rowid itself).
-const PENDING: [(DbBackend, &str); 2] = [
+pub(crate) const PENDING: [(DbBackend, &str); 2] = [
     (
         DbBackend::Postgres,
         "CREATE TABLE event_pending (event_id bigint PRIMARY KEY)",
@@ -64,7 +64,7 @@ const PENDING: [(DbBackend, &str); 2] = [
 /// previous version still running during a roll-out lose no event. (`OR
 /// REPLACE`: dropping every table, as `migrate fresh` does, leaves the
 /// trigger function behind.)
-const TRIGGER: [(DbBackend, &str); 3] = [
+pub(crate) const TRIGGER: [(DbBackend, &str); 3] = [
     (
         DbBackend::Postgres,
         "CREATE OR REPLACE FUNCTION event_pending_add() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -102,7 +102,7 @@ END",
 ///
 /// It returns rows of a type of its own, so that dropping everything (as
 /// `migrate fresh` does, types with `CASCADE`) drops the function too.
-const CREATE_SEQUENCER: [&str; 2] = [
+pub(crate) const CREATE_SEQUENCER: [&str; 2] = [
     "CREATE TYPE sequenced_event AS (id bigint, seq bigint, stream text, kind text, \
      resource_id uuid, owner_id uuid, data jsonb, created_at bigint)",
     r"
@@ -145,7 +145,7 @@ $$",
 ];
 
 /// Runs each statement of `statements` meant for `backend`.
-async fn run_for(
+pub(crate) async fn run_for(
     conn: &SchemaManagerConnection<'_>,
     backend: DbBackend,
     statements: &[(DbBackend, &str)],
@@ -157,7 +157,10 @@ async fn run_for(
 }
 
 /// Runs `statements` in order.
-async fn run_all(conn: &SchemaManagerConnection<'_>, statements: &[&str]) -> Result<(), DbErr> {
+pub(crate) async fn run_all(
+    conn: &SchemaManagerConnection<'_>,
+    statements: &[&str],
+) -> Result<(), DbErr> {
     for sql in statements {
         conn.execute_unprepared(sql).await?;
     }

@@ -47,10 +47,16 @@ async fn item_writes_log_events_that_sequence_in_order() {
     assert_eq!(
         *domain.notifier.writes.lock().expect("lock"),
         3,
-        "every write kicks the sequencer"
+        "every write kicks the release"
     );
 
-    let events = domain.ports.events.sequence().await.expect("sequenced");
+    let events = domain
+        .ports
+        .events
+        .release()
+        .await
+        .expect("released")
+        .events;
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["item.created", "item.created", "item.deleted"]);
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
@@ -58,9 +64,10 @@ async fn item_writes_log_events_that_sequence_in_order() {
         domain
             .ports
             .events
-            .sequence()
+            .release()
             .await
             .expect("again")
+            .events
             .is_empty()
     );
 
@@ -100,7 +107,13 @@ async fn pruning_remembers_what_was_lost() {
             .await
             .expect("created");
     }
-    let events = domain.ports.events.sequence().await.expect("sequenced");
+    let events = domain
+        .ports
+        .events
+        .release()
+        .await
+        .expect("released")
+        .events;
     let log = &domain.ports.events;
     let far_future = domain.clock.now() + Duration::days(1);
     assert_eq!(

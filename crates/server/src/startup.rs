@@ -14,7 +14,6 @@ use api::realtime::takeover;
 use api::realtime::{Realtime, RealtimeConfig};
 use api::{ApiConfig, AppFactory, AppState, DependencyCheck, build_app};
 use async_trait::async_trait;
-use domain::model::Stream;
 use domain::ports::MessageBus;
 use infra::Db;
 use std::net::TcpListener;
@@ -52,16 +51,7 @@ impl Application {
             .await
             .context("applying pending migrations")?;
         let events = wiring::event_log(&db);
-        let mut after = Vec::new();
-        for stream in [Stream::Items, Stream::Agents] {
-            after.push((
-                stream,
-                events
-                    .latest_seq(stream)
-                    .await
-                    .context("reading the event log")?,
-            ));
-        }
+        events.open().await.context("opening the event log")?;
         let (realtime, hub) = Realtime::new(realtime_config(&settings), events.clone());
         let draining = Draining::default();
         let mut dependencies: Vec<Arc<dyn DependencyCheck>> = vec![
@@ -122,7 +112,7 @@ impl Application {
             settings.shutdown_grace,
         )?;
         let mut background = vec![
-            tokio::spawn(hub.run(after)),
+            tokio::spawn(hub.run()),
             tokio::spawn(realtime.sequencer(RELAY_EVERY)),
             tokio::spawn(
                 janitor::Janitor {

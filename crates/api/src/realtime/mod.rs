@@ -69,12 +69,13 @@ pub struct Realtime {
 impl Realtime {
     /// The hub handle plus its task (spawn it with [`hub::HubTask::run`]).
     pub fn new(config: RealtimeConfig, events: Arc<dyn EventLog>) -> (Self, hub::HubTask) {
-        let (hub, task) = Hub::new(config.max_connections_per_user, events.clone());
+        let kick = Arc::new(Notify::new());
+        let (hub, task) = Hub::new(config.max_connections_per_user, kick.clone());
         let realtime = Self {
             hub,
             events,
             config,
-            kick: Arc::new(Notify::new()),
+            kick,
         };
         (realtime, task)
     }
@@ -87,9 +88,10 @@ impl Realtime {
         })
     }
 
-    /// The sequencer loop (spawn it): gives committed events their seqs and
-    /// delivers them, when kicked and every `relay_every` (which also picks
-    /// up events whose writer crashed before kicking).
+    /// The sequencer loop (spawn it, after [`EventLog::open`]): releases
+    /// committed events from the log and delivers them, when kicked and
+    /// every `relay_every` (which also picks up events written by another
+    /// instance, or whose writer crashed before kicking).
     pub fn sequencer(&self, relay_every: Duration) -> impl Future<Output = ()> + use<> {
         sequencer::run(
             self.events.clone(),

@@ -1,5 +1,5 @@
-//! The sequencer: gives committed events their seqs, in commit order, and
-//! hands them to the hub in that order.
+//! The sequencer: releases committed events from the log, in seq order,
+//! and hands them to the hub in that order.
 
 use super::hub::Hub;
 use domain::ports::EventLog;
@@ -7,23 +7,41 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
+/// How long the log is left alone after a release that found events still
+/// held back by running transactions: long enough for several writes to
+/// settle into one release, short next to what a live client notices.
+const SETTLE_WAIT: Duration = Duration::from_millis(3);
+
 /// Runs forever: after every kick, and every `relay_every` regardless,
-/// sequences pending events and delivers them.
+/// releases what the log can release and delivers it.
 pub async fn run(events: Arc<dyn EventLog>, hub: Hub, kick: Arc<Notify>, relay_every: Duration) {
     let mut relay = tokio::time::interval(relay_every);
+    let mut waiting = false;
     loop {
-        tokio::select! {
-            () = kick.notified() => {}
-            _ = relay.tick() => {}
+        if waiting {
+            tokio::time::sleep(SETTLE_WAIT).await;
+        } else {
+            tokio::select! {
+                () = kick.notified() => {}
+                _ = relay.tick() => {}
+            }
         }
-        match events.sequence().await {
-            Ok(sequenced) => {
-                crate::metrics::events_published(sequenced.len());
-                for event in sequenced {
+        match events.release().await {
+            Ok(released) => {
+                waiting = released.waiting;
+                crate::metrics::events_published(released.events.len());
+                if released.events.is_empty() {
+                    continue;
+                }
+                for event in released.events {
                     hub.event(Arc::new(event));
                 }
+                hub.released();
             }
-            Err(error) => tracing::warn!(%error, "could not sequence events; retrying"),
+            Err(error) => {
+                waiting = false;
+                tracing::warn!(%error, "could not release events; retrying");
+            }
         }
     }
 }

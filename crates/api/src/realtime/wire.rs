@@ -2,7 +2,7 @@
 //! through the message bus (or applied at once when there is none).
 
 use super::frames::Member;
-use domain::model::{Event, SessionId, Stream, Timestamp, UserId};
+use domain::model::{SessionId, UserId};
 use domain::ports::Revoked;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,8 +12,12 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "snake_case")]
 pub enum Broadcast {
-    /// A sequenced event.
-    Event(WireEvent),
+    /// An instance released events from the log: the others look for
+    /// them too (each instance reads the log itself, in order).
+    Released {
+        /// The instance that released them.
+        instance: Uuid,
+    },
     /// A chat message.
     Chat {
         /// The room.
@@ -66,47 +70,6 @@ pub enum Broadcast {
         /// The event's data.
         data: Value,
     },
-}
-
-/// [`Event`] on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WireEvent {
-    seq: i64,
-    stream: String,
-    kind: String,
-    resource_id: Uuid,
-    owner_id: Uuid,
-    data: Value,
-    created_at: i64,
-}
-
-impl From<&Event> for WireEvent {
-    fn from(event: &Event) -> Self {
-        Self {
-            seq: event.seq,
-            stream: event.stream.as_str().to_owned(),
-            kind: event.kind.clone(),
-            resource_id: event.resource_id,
-            owner_id: event.owner_id.0,
-            data: event.data.clone(),
-            created_at: event.created_at.unix_micros(),
-        }
-    }
-}
-
-impl WireEvent {
-    /// The event, if its stream and time are valid.
-    pub fn into_event(self) -> Option<Event> {
-        Some(Event {
-            seq: self.seq,
-            stream: Stream::parse(&self.stream)?,
-            kind: self.kind,
-            resource_id: self.resource_id,
-            owner_id: UserId(self.owner_id),
-            data: self.data,
-            created_at: Timestamp::from_unix_micros(self.created_at)?,
-        })
-    }
 }
 
 impl Broadcast {

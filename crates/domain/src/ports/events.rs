@@ -14,21 +14,44 @@ pub struct EventFilter {
     pub owner: Option<UserId>,
 }
 
+/// What one call of [`EventLog::release`] found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Released {
+    /// Events released by this call, in seq order.
+    pub events: Vec<Event>,
+    /// Events may have been written that could not be released yet (a
+    /// transaction that might still commit an earlier one was running):
+    /// call again soon.
+    pub waiting: bool,
+}
+
 /// Reads and maintains the event log. Events are written by the
-/// repositories in the same transaction as their change, without a seq; the
-/// sequencer gives them seqs in commit order, so a replay `since N` can never
-/// skip a committed event.
+/// repositories in the same transaction as their change; an event's seq is
+/// fixed when it is written, and the log hands an event out only once no
+/// event with a smaller seq can still commit, so a replay `since N` can
+/// never skip a committed event. A log value belongs to one process: what
+/// it has released is its own.
 #[async_trait]
 pub trait EventLog: Send + Sync {
-    /// Gives seqs to every committed, unsequenced event (in commit order,
-    /// continuing each stream's seqs) and returns them in seq order. Safe to
-    /// call from several tasks or instances at once.
+    /// Finds where this log starts: the end of the log, once every
+    /// transaction that may still commit an event before it has ended
+    /// (waits for that). Earlier events are left to replays. Call once,
+    /// before [`EventLog::release`].
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] only.
-    async fn sequence(&self) -> Result<Vec<Event>, RepoError>;
+    async fn open(&self) -> Result<(), RepoError>;
 
-    /// Up to `limit` sequenced events of `stream` after `since` that pass
+    /// The events committed since the previous call (or since
+    /// [`EventLog::open`]) that can be released: every event with a smaller
+    /// seq is committed or can no longer be. In seq order; each event is
+    /// released once.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] only.
+    async fn release(&self) -> Result<Released, RepoError>;
+
+    /// Up to `limit` released events of `stream` after `since` that pass
     /// `filter`, in seq order.
     ///
     /// # Errors
@@ -41,7 +64,8 @@ pub trait EventLog: Send + Sync {
         limit: u64,
     ) -> Result<Vec<Event>, RepoError>;
 
-    /// The latest seq of `stream` (0 when empty).
+    /// The latest released seq of `stream`, at least its
+    /// [`EventLog::pruned_through`] (0 when empty).
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] only.
@@ -53,8 +77,8 @@ pub trait EventLog: Send + Sync {
     /// [`RepoError::Unexpected`] only.
     async fn pruned_through(&self, stream: Stream) -> Result<i64, RepoError>;
 
-    /// Deletes sequenced events of `stream` older than `before` or beyond the
-    /// newest `keep` ones, remembering the highest seq deleted.
+    /// Deletes released events of `stream` older than `before` or beyond
+    /// the newest `keep` ones, remembering the highest seq deleted.
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] only.

@@ -18,7 +18,7 @@ mod users;
 pub use agents::{AgentQuery, AgentRepository};
 pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
-pub use events::{EventFilter, EventLog};
+pub use events::{EventFilter, EventLog, Released};
 pub use hasher::{HashError, PasswordHasher};
 pub use idempotency::{
     ClaimOutcome, IdempotencyClaim, IdempotencyKey, IdempotencyStore, StoredResponse,

@@ -14,7 +14,7 @@ pub enum Revoked {
 /// Told about changes that live connections must react to. Calls return at
 /// once; the work happens elsewhere.
 pub trait Notifier: Send + Sync {
-    /// Events were committed to the log: sequence and deliver them soon.
+    /// Events were committed to the log: release and deliver them soon.
     fn events_written(&self);
 
     /// Sessions of `user` were revoked (or the user disabled or deleted):

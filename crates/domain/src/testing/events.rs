@@ -4,7 +4,7 @@ use super::lock;
 use super::store::MemoryStore;
 use crate::RepoError;
 use crate::model::{AgentId, Event, Stream, Timestamp, UserId};
-use crate::ports::{EventFilter, EventLog, Notifier, Revoked};
+use crate::ports::{EventFilter, EventLog, Notifier, Released, Revoked};
 use async_trait::async_trait;
 use std::sync::{Arc, Mutex};
 
@@ -26,13 +26,19 @@ fn passes(event: &Event, filter: EventFilter) -> bool {
 
 #[async_trait]
 impl EventLog for InMemoryEvents {
-    async fn sequence(&self) -> Result<Vec<Event>, RepoError> {
+    async fn open(&self) -> Result<(), RepoError> {
+        Ok(())
+    }
+
+    /// Every appended event is committed at once: all are released, each
+    /// with the next seq.
+    async fn release(&self) -> Result<Released, RepoError> {
         let mut rows = lock(&self.0.events);
         let pending = std::mem::take(&mut rows.pending);
-        let mut sequenced = Vec::with_capacity(pending.len());
+        let mut events = Vec::with_capacity(pending.len());
         for (event, at) in pending {
             rows.last_seq += 1;
-            sequenced.push(Event {
+            events.push(Event {
                 seq: rows.last_seq,
                 stream: event.stream,
                 kind: event.kind.to_owned(),
@@ -42,8 +48,11 @@ impl EventLog for InMemoryEvents {
                 created_at: at,
             });
         }
-        rows.logged.extend(sequenced.iter().cloned());
-        Ok(sequenced)
+        rows.logged.extend(events.iter().cloned());
+        Ok(Released {
+            events,
+            waiting: false,
+        })
     }
 
     async fn replay(

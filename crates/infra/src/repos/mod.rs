@@ -17,6 +17,7 @@ mod rows;
 mod sessions;
 mod sql;
 mod users;
+mod watermark;
 mod writes;
 
 pub use agents::SeaAgents;

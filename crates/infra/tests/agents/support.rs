@@ -50,10 +50,10 @@ pub fn merge_metadata(patch: Value) -> AgentChange {
     }
 }
 
-/// The agent events logged so far (up to 100), sequenced, in order.
+/// The agent events committed so far (up to 100), in order.
 pub async fn logged_events(db: Db) -> Vec<Event> {
     let log = SeaEventLog::new(db);
-    log.sequence().await.unwrap();
+    log.open().await.unwrap();
     let all = EventFilter {
         resource: None,
         owner: None,

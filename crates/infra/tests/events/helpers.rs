@@ -5,6 +5,7 @@ use domain::model::{Event, Stream};
 use domain::ports::{EventFilter, EventLog};
 use infra::{Db, SeaEventLog};
 use sea_orm::{ConnectionTrait, Statement};
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// No filter: everything of the stream (an admin's view).
@@ -13,12 +14,42 @@ pub const ALL: EventFilter = EventFilter {
     owner: None,
 };
 
-/// The event log of `db`.
-pub fn log(db: &Db) -> SeaEventLog {
-    SeaEventLog::new(db.clone())
+/// The event log of `db`, opened.
+pub async fn log(db: &Db) -> SeaEventLog {
+    let log = SeaEventLog::new(db.clone());
+    log.open().await.unwrap();
+    log
 }
 
-/// Every sequenced event of `stream`, in seq order.
+/// Releases until nothing waits: every event committed by now, in seq
+/// order. (Transactions of tests running beside this one can hold the
+/// watermark back for a moment.)
+pub async fn released(log: &SeaEventLog) -> Vec<Event> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut events = Vec::new();
+    loop {
+        let found = log.release().await.unwrap();
+        events.extend(found.events);
+        if !found.waiting {
+            return events;
+        }
+        assert!(Instant::now() < deadline, "the watermark never settled");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// What a few calls of `release` hand out now, while something may still
+/// hold the watermark back.
+pub async fn release_now(log: &SeaEventLog) -> Vec<Event> {
+    let mut events = Vec::new();
+    for _ in 0..5 {
+        events.extend(log.release().await.unwrap().events);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    events
+}
+
+/// Every released event of `stream`, in seq order.
 pub async fn whole(log: &SeaEventLog, stream: Stream) -> Vec<Event> {
     log.replay(stream, 0, ALL, u64::MAX).await.unwrap()
 }
@@ -28,7 +59,7 @@ pub fn seqs(events: &[Event]) -> Vec<i64> {
     events.iter().map(|e| e.seq).collect()
 }
 
-/// Writes an unsequenced `agents` event as a repository would (there is no
+/// Writes an `agents` event as a repository would (there is no
 /// agent repository yet), for tests of several streams.
 pub async fn agent_event(db: &Db, owner: Uuid) {
     let sql = if db.is_postgres() {
@@ -45,10 +76,10 @@ pub async fn agent_event(db: &Db, owner: Uuid) {
     db.connection().execute_raw(stmt).await.unwrap();
 }
 
-/// How many events have no seq yet.
-pub async fn unsequenced(db: &Db) -> i64 {
+/// How many events are in the log, released or not.
+pub async fn written(db: &Db) -> i64 {
     let backend = db.connection().get_database_backend();
-    let sql = "SELECT COUNT(*) AS n FROM event_pending";
+    let sql = "SELECT COUNT(*) AS n FROM events";
     let stmt = Statement::from_string(backend, sql);
     let row = db.connection().query_one_raw(stmt).await.unwrap().unwrap();
     row.try_get("", "n").unwrap()

@@ -1,9 +1,10 @@
 //! PostgreSQL writers whose transactions stay open while others commit:
-//! the late committer's event is never skipped by a reader replaying
-//! `since` the highest seq it saw, and two writes of one item keep their
-//! order even when the later one took its transaction id first.
+//! the watermark holds later events back until the late committer is done,
+//! so its event is never skipped by a reader replaying `since` the highest
+//! seq it saw, and two writes of one item keep their order even when the
+//! later one took its transaction id first.
 
-use crate::helpers::{ALL, log};
+use crate::helpers::{ALL, log, release_now, released};
 use crate::support::{at, base_time, item, merge, user};
 use domain::model::{Item, Stream};
 use domain::ports::{EventLog, ItemRepository, Scope, WriteOutcome};
@@ -66,7 +67,8 @@ async fn recorded_xid(test_db: &TestDatabase, resource: Uuid, version: i64) -> i
 }
 
 /// A transaction that took its xid first writes an item and commits only
-/// after a later one committed and was sequenced and read.
+/// after a later one committed: the later event waits, then both are
+/// released, in id order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_early_transaction_committing_late_is_not_skipped() {
     let Some(test_db) = postgres().await else {
@@ -74,7 +76,7 @@ async fn an_early_transaction_committing_late_is_not_skipped() {
     };
     let db = test_db.db().clone();
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
 
     let long = db.connection().begin().await.unwrap();
     let early_xid = take_xid(&long).await;
@@ -93,27 +95,21 @@ async fn an_early_transaction_committing_late_is_not_skipped() {
     let quick = item(ada, "quick", json!({}), base_time());
     items.create(&quick).await.unwrap();
     assert!(recorded_xid(&test_db, quick.id.0, 1).await > early_xid);
-    let first = log.sequence().await.unwrap();
-    assert_eq!(first.len(), 1);
-    assert_eq!(first[0].resource_id, quick.id.0);
-    let seen = log.replay(Stream::Items, 0, ALL, 100).await.unwrap();
-    assert_eq!(seen, first);
+    assert_eq!(release_now(&log).await, [], "held back by the open one");
+    assert_eq!(log.replay(Stream::Items, 0, ALL, 100).await.unwrap(), []);
 
     long.commit().await.unwrap();
-    let second = log.sequence().await.unwrap();
-    assert_eq!(second.len(), 1);
-    assert!(second[0].seq > seen[0].seq);
-    let caught_up = log
-        .replay(Stream::Items, seen[0].seq, ALL, 100)
-        .await
-        .unwrap();
-    assert_eq!(caught_up, second);
-    assert_eq!(caught_up[0].resource_id, early.id.0);
+    let both = released(&log).await;
+    let order: Vec<_> = both.iter().map(|e| e.resource_id).collect();
+    assert_eq!(order, [early.id.0, quick.id.0]);
+    assert!(both[0].seq < both[1].seq);
+    assert_eq!(log.replay(Stream::Items, 0, ALL, 100).await.unwrap(), both);
     test_db.drop_database().await;
 }
 
 /// An update that waits for another transaction's row lock commits after
-/// a write of another item that started later; both are delivered.
+/// a write of another item that started later; both are released, once
+/// the lock holder is done, in the order they took their ids.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_update_waiting_for_a_lock_is_not_skipped() {
     let Some(test_db) = postgres().await else {
@@ -121,14 +117,14 @@ async fn an_update_waiting_for_a_lock_is_not_skipped() {
     };
     let db = test_db.db().clone();
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     let (a, b) = (
         item(ada, "a", json!({}), base_time()),
         item(ada, "b", json!({}), base_time()),
     );
     items.create(&a).await.unwrap();
     items.create(&b).await.unwrap();
-    let created = log.sequence().await.unwrap();
+    let created = released(&log).await;
 
     let holder = db.connection().begin().await.unwrap();
     let sql = "SELECT id FROM items WHERE id = $1 FOR UPDATE";
@@ -147,24 +143,20 @@ async fn an_update_waiting_for_a_lock_is_not_skipped() {
         .update(b.id, Scope::All, &change, None, at(2))
         .await
         .unwrap();
-    let first = log.sequence().await.unwrap();
-    assert_eq!(
-        first.iter().map(|e| e.resource_id).collect::<Vec<_>>(),
-        [b.id.0]
-    );
-    let since = first[0].seq;
-    assert!(since > created[1].seq);
+    assert_eq!(release_now(&log).await, [], "held back by the lock holder");
 
     holder.commit().await.unwrap();
     let outcome = blocked.await.unwrap().unwrap();
     assert!(matches!(outcome, WriteOutcome::Done(_)), "{outcome:?}");
-    let second = log.sequence().await.unwrap();
-    let caught_up = log.replay(Stream::Items, since, ALL, 100).await.unwrap();
-    assert_eq!(caught_up, second);
+    let updates = released(&log).await;
     assert_eq!(
-        caught_up.iter().map(|e| e.resource_id).collect::<Vec<_>>(),
-        [a.id.0]
+        updates.iter().map(|e| e.resource_id).collect::<Vec<_>>(),
+        [b.id.0, a.id.0]
     );
+    assert!(updates[0].seq > created[1].seq);
+    let since = created[1].seq;
+    let caught_up = log.replay(Stream::Items, since, ALL, 100).await.unwrap();
+    assert_eq!(caught_up, updates);
     test_db.drop_database().await;
 }
 
@@ -178,10 +170,10 @@ async fn two_writes_of_one_item_keep_their_order_whatever_the_xids() {
     };
     let db = test_db.db().clone();
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     let created = item(ada, "thing", json!({}), base_time());
     items.create(&created).await.unwrap();
-    log.sequence().await.unwrap();
+    released(&log).await;
 
     let late = db.connection().begin().await.unwrap();
     let late_xid = take_xid(&late).await;
@@ -210,7 +202,7 @@ async fn two_writes_of_one_item_keep_their_order_whatever_the_xids() {
     late.commit().await.unwrap();
     assert!(late_xid < recorded_xid(&test_db, created.id.0, 2).await);
 
-    let events = log.sequence().await.unwrap();
+    let events = released(&log).await;
     let versions: Vec<_> = events.iter().map(|e| e.data["version"].clone()).collect();
     assert_eq!(versions, [json!(2), json!(3)]);
     assert!(events[0].seq < events[1].seq);

@@ -17,6 +17,6 @@ mod concurrency;
 mod long_transactions;
 mod migration;
 mod prune;
+mod release;
 mod replay;
-mod sequencer;
 mod writes;

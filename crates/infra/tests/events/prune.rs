@@ -1,7 +1,8 @@
 //! `prune()`: by age and by count, remembering the highest seq it deleted,
-//! never touching unsequenced events; seqs continue above what was pruned.
+//! never touching events not released yet; seqs continue above what was
+//! pruned.
 
-use crate::helpers::{ALL, agent_event, log, seqs, unsequenced, whole};
+use crate::helpers::{ALL, agent_event, log, released, seqs, whole, written};
 use crate::support::{at, base_time, item, merge, on_both, user};
 use domain::model::{Item, Stream};
 use domain::ports::{EventLog, ItemRepository, Scope};
@@ -11,7 +12,7 @@ use serde_json::json;
 on_both!(
     prune_by_age_and_by_count,
     pruned_through_only_grows,
-    unsequenced_events_survive_and_seqs_continue,
+    unreleased_events_survive_and_seqs_continue,
 );
 
 /// Creates an item at `base_time()` and updates it once at each of
@@ -29,7 +30,7 @@ async fn history(items: &SeaItems, item: &Item, times: &[i64]) {
 
 async fn prune_by_age_and_by_count(db: Db) {
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     history(
         &items,
         &item(ada, "a", json!({}), base_time()),
@@ -37,7 +38,7 @@ async fn prune_by_age_and_by_count(db: Db) {
     )
     .await;
     agent_event(&db, ada.0).await;
-    assert_eq!(log.sequence().await.unwrap().len(), 5);
+    assert_eq!(released(&log).await.len(), 5);
     assert_eq!(log.pruned_through(Stream::Items).await.unwrap(), 0);
 
     // By age: the two events written before at(20).
@@ -68,12 +69,12 @@ async fn prune_by_age_and_by_count(db: Db) {
 
 async fn pruned_through_only_grows(db: Db) {
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     // Seq order is not time order: the second update carries an earlier
     // instant than the first.
     history(&items, &item(ada, "a", json!({}), at(50)), &[100, 1, 200]).await;
-    let written: Vec<_> = log.sequence().await.unwrap();
-    assert_eq!(seqs(&written), [1, 2, 3, 4]);
+    let all: Vec<_> = released(&log).await;
+    assert_eq!(seqs(&all), [1, 2, 3, 4]);
 
     // Before at(40): only seq 3 (written at at(1)).
     assert_eq!(log.prune(Stream::Items, at(40), 100).await.unwrap(), 1);
@@ -85,21 +86,21 @@ async fn pruned_through_only_grows(db: Db) {
     assert_eq!(seqs(&whole(&log, Stream::Items).await), [4]);
 }
 
-async fn unsequenced_events_survive_and_seqs_continue(db: Db) {
+async fn unreleased_events_survive_and_seqs_continue(db: Db) {
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     history(&items, &item(ada, "a", json!({}), base_time()), &[1, 2]).await;
-    assert_eq!(log.sequence().await.unwrap().len(), 3);
+    assert_eq!(released(&log).await.len(), 3);
     let late = item(ada, "late", json!({}), base_time());
     items.create(&late).await.unwrap();
 
     assert_eq!(log.prune(Stream::Items, at(1_000), 0).await.unwrap(), 3);
-    assert_eq!(unsequenced(&db).await, 1);
+    assert_eq!(written(&db).await, 1);
     assert_eq!(log.pruned_through(Stream::Items).await.unwrap(), 3);
     assert_eq!(log.latest_seq(Stream::Items).await.unwrap(), 3);
 
-    // Numbering continues above what was pruned, never reusing a seq.
-    let next = log.sequence().await.unwrap();
+    // Seqs continue above what was pruned, never reusing one.
+    let next = released(&log).await;
     assert_eq!(seqs(&next), [4]);
     assert_eq!(next[0].resource_id, late.id.0);
     assert_eq!(log.latest_seq(Stream::Items).await.unwrap(), 4);

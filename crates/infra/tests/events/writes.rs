@@ -1,10 +1,10 @@
 //! Item writes append their event in the same transaction; writes that
 //! change nothing append nothing.
 
-use crate::helpers::{log, unsequenced, whole};
+use crate::helpers::{log, released, whole, written};
 use crate::support::{at, base_time, item, merge, on_both, user};
 use domain::model::{Item, Stream, Timestamp};
-use domain::ports::{EventLog, ItemRepository, Scope, WriteOutcome};
+use domain::ports::{ItemRepository, Scope, WriteOutcome};
 use infra::{Db, SeaItems};
 use serde_json::json;
 
@@ -25,10 +25,10 @@ fn announces(event: &domain::model::Event, kind: &str, item: &Item) {
 
 async fn create_update_delete_append_their_events(db: Db) {
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     let created = item(ada, "Thing", json!({"a": {"b": 1}}), base_time());
     items.create(&created).await.unwrap();
-    assert_eq!(unsequenced(&db).await, 1);
+    assert_eq!(written(&db).await, 1);
 
     let outcome = items
         .update(
@@ -53,7 +53,7 @@ async fn create_update_delete_append_their_events(db: Db) {
     };
     assert_eq!(deleted, updated);
 
-    let events = log.sequence().await.unwrap();
+    let events = released(&log).await;
     assert_eq!(events.len(), 3);
     announces(&events[0], "item.created", &created);
     announces(&events[1], "item.updated", &updated);
@@ -65,7 +65,7 @@ async fn create_update_delete_append_their_events(db: Db) {
     assert!(events[2].created_at >= updated.updated_at);
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
     assert_eq!(whole(&log, Stream::Items).await, events);
-    assert_eq!(unsequenced(&db).await, 0);
+    assert_eq!(written(&db).await, 3);
 }
 
 /// PostgreSQL builds the data of an update's or a delete's event itself;
@@ -73,7 +73,7 @@ async fn create_update_delete_append_their_events(db: Db) {
 /// fraction of a second of its timestamps.
 async fn event_data_renders_every_timestamp_like_the_api(db: Db) {
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     let second = |n: i64, fraction: i64| {
         Timestamp::from_unix_micros(1_790_000_000_000_000 + n * 1_000_000 + fraction).unwrap()
     };
@@ -96,13 +96,7 @@ async fn event_data_renders_every_timestamp_like_the_api(db: Db) {
     };
     expected.push(deleted.to_json());
 
-    let data: Vec<_> = log
-        .sequence()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.data)
-        .collect();
+    let data: Vec<_> = released(&log).await.into_iter().map(|e| e.data).collect();
     assert_eq!(data, expected);
     let updated_at: Vec<_> = data[1..=6]
         .iter()
@@ -126,10 +120,10 @@ async fn refused_writes_append_nothing(db: Db) {
         user(&db, "ada@example.com").await,
         user(&db, "bob@example.com").await,
     );
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     let created = item(ada, "Big", json!({"a": "x".repeat(40_000)}), base_time());
     items.create(&created).await.unwrap();
-    let first = log.sequence().await.unwrap();
+    let first = released(&log).await;
     assert_eq!(first.len(), 1);
 
     let too_big = merge(json!({"b": "y".repeat(30_000)}));
@@ -163,8 +157,8 @@ async fn refused_writes_append_nothing(db: Db) {
             WriteOutcome::NotFound
         ]
     );
-    assert_eq!(unsequenced(&db).await, 0);
-    assert_eq!(log.sequence().await.unwrap(), []);
+    assert_eq!(written(&db).await, 1);
+    assert_eq!(released(&log).await, []);
     assert_eq!(whole(&log, Stream::Items).await, first);
     // A failed create (its owner does not exist) writes no event either.
     let orphan = item(
@@ -174,5 +168,5 @@ async fn refused_writes_append_nothing(db: Db) {
         base_time(),
     );
     assert!(items.create(&orphan).await.is_err());
-    assert_eq!(unsequenced(&db).await, 0);
+    assert_eq!(written(&db).await, 1);
 }

@@ -18,6 +18,7 @@ async fn down_then_up_again(db: Db) {
         "m20261126_000005_oauth",
         "m20261126_000006_sequence_function",
         "m20261126_000007_event_seqs",
+        "m20261126_000008_event_watermark",
     ]
     .map(|name| MigrationState {
         name: name.into(),

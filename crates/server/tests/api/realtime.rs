@@ -598,8 +598,9 @@ async fn events_lost_to_retention_ask_for_a_resync() {
     // What the janitor does with EVENT_RETENTION_PER_ROOM=1.
     let db = infra::Db::connect(&app.database_url, 1).await.unwrap();
     let log = infra::SeaEventLog::new(db);
-    let far_past = domain::model::Timestamp::from_unix_micros(0).unwrap();
     use domain::ports::EventLog;
+    log.open().await.unwrap();
+    let far_past = domain::model::Timestamp::from_unix_micros(0).unwrap();
     assert_eq!(
         log.prune(domain::model::Stream::Items, far_past, 1)
             .await

@@ -3,11 +3,12 @@
 //! handle sending commands. It never waits on a connection: a full send
 //! queue closes that connection as a slow consumer.
 //!
-//! With a message bus, whatever every instance must see (events, chat
-//! messages, presence, revocations) goes out through the bus and is applied
-//! when it comes back — on every instance alike, this one included.
+//! With a message bus, whatever every instance must see (chat messages,
+//! presence, revocations) goes out through the bus and is applied when it
+//! comes back — on every instance alike, this one included. Events are not
+//! among them: each instance releases them from the shared log itself, in
+//! seq order, and only tells the others (through the bus) to look.
 
-mod ordering;
 mod presence;
 mod state;
 
@@ -16,12 +17,12 @@ use super::rooms::Room;
 use super::wire::Broadcast;
 use crate::realtime::socket::CloseCode;
 use bytestring::ByteString;
-use domain::model::{AgentId, Event, Principal, Stream, UserId};
-use domain::ports::{EventLog, MessageBus, Revoked};
+use domain::model::{AgentId, Event, Principal, UserId};
+use domain::ports::{MessageBus, Revoked};
 use serde_json::Value;
 use state::State;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Identifies one WebSocket connection.
 pub type ConnId = u64;
@@ -73,10 +74,10 @@ enum Command {
     Leave(ConnId, String),
     Publish(ConnId, String, Value),
     Event(Arc<Event>),
+    Released,
     Revoke(UserId, Revoked),
     CloseAll(CloseSignal),
     Remote(Broadcast),
-    Filled(Stream, Vec<Event>, i64),
     AgentConnect(
         AgentId,
         oneshot::Sender<CloseSignal>,
@@ -100,12 +101,13 @@ pub struct HubTask {
 }
 
 impl Hub {
-    /// A hub allowing `max_per_user` connections per user, filling gaps in
-    /// the event order from `events`; spawn the returned task.
-    pub fn new(max_per_user: usize, events: Arc<dyn EventLog>) -> (Self, HubTask) {
+    /// A hub allowing `max_per_user` connections per user, which kicks
+    /// `release` when another instance released events; spawn the returned
+    /// task.
+    pub fn new(max_per_user: usize, release: Arc<Notify>) -> (Self, HubTask) {
         let (commands, receiver) = mpsc::unbounded_channel();
         let hub = Self { commands };
-        let state = State::new(max_per_user, events, hub.clone());
+        let state = State::new(max_per_user, release);
         (
             hub,
             HubTask {
@@ -149,9 +151,15 @@ impl Hub {
         self.send(Command::Publish(conn, room, data));
     }
 
-    /// A sequenced event from this instance's sequencer.
+    /// An event this instance released from the log, in seq order.
     pub fn event(&self, event: Arc<Event>) {
         self.send(Command::Event(event));
+    }
+
+    /// This instance released events: the other instances are told to
+    /// look for them in the log.
+    pub fn released(&self) {
+        self.send(Command::Released);
     }
 
     /// Closes the revoked sessions' connections, on every instance, with
@@ -199,10 +207,6 @@ impl Hub {
     pub fn remote(&self, message: Broadcast) {
         self.send(Command::Remote(message));
     }
-
-    fn filled(&self, stream: Stream, events: Vec<Event>, upto: i64) {
-        self.send(Command::Filled(stream, events, upto));
-    }
 }
 
 impl HubTask {
@@ -228,12 +232,8 @@ impl HubTask {
         self
     }
 
-    /// Runs for the life of the process. Each stream's events are
-    /// delivered in seq order after the seq `after` gives for it.
-    pub async fn run(mut self, after: Vec<(Stream, i64)>) {
-        for (stream, seq) in after {
-            self.state.start_after(stream, seq);
-        }
+    /// Runs for the life of the process.
+    pub async fn run(mut self) {
         while let Some(command) = self.commands.recv().await {
             self.state.handle(command);
         }

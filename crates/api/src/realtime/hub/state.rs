@@ -1,19 +1,18 @@
 //! The hub's state and how each command changes it.
 
-use super::ordering::Ordering;
 use super::presence::Presence;
 use super::{Command, ConnId, Outbound, Registration, member_of};
 use crate::realtime::frames::{self, Member};
-use crate::realtime::hub::{CloseSignal, Hub};
+use crate::realtime::hub::CloseSignal;
 use crate::realtime::rooms::Room;
 use crate::realtime::socket::CloseCode;
 use crate::realtime::wire::Broadcast;
 use domain::model::{AgentId, Event, Principal, SessionId, Stream, UserId};
-use domain::ports::{EventLog, Revoked};
+use domain::ports::Revoked;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use uuid::Uuid;
 
 const SLOW_CONSUMER: CloseSignal = CloseSignal {
@@ -44,7 +43,8 @@ pub(super) struct State {
     per_user: HashMap<UserId, usize>,
     pub rooms: HashMap<String, HashSet<ConnId>>,
     presence: Presence,
-    ordering: Ordering,
+    /// Kicks this instance's release of the log.
+    release: Arc<Notify>,
     /// Where broadcasts go when there is a bus; `None`: apply at once.
     outbox: Option<mpsc::UnboundedSender<Vec<u8>>>,
     /// This instance (agent connections are told apart by it).
@@ -54,7 +54,7 @@ pub(super) struct State {
 }
 
 impl State {
-    pub fn new(max_per_user: usize, events: Arc<dyn EventLog>, hub: Hub) -> Self {
+    pub fn new(max_per_user: usize, release: Arc<Notify>) -> Self {
         let instance = Uuid::now_v7();
         Self {
             max_per_user,
@@ -63,7 +63,7 @@ impl State {
             per_user: HashMap::new(),
             rooms: HashMap::new(),
             presence: Presence::new(instance),
-            ordering: Ordering::new(events, hub),
+            release,
             outbox: None,
             instance,
             agents: HashMap::new(),
@@ -72,10 +72,6 @@ impl State {
 
     pub fn set_outbox(&mut self, outbox: mpsc::UnboundedSender<Vec<u8>>) {
         self.outbox = Some(outbox);
-    }
-
-    pub fn start_after(&mut self, stream: Stream, seq: i64) {
-        self.ordering.start_after(stream, seq);
     }
 
     pub fn handle(&mut self, command: Command) {
@@ -90,7 +86,15 @@ impl State {
             }
             Command::Leave(conn, room) => self.leave(conn, &room),
             Command::Publish(conn, room, data) => self.publish(conn, room, data),
-            Command::Event(event) => self.fan_out(Broadcast::Event((&*event).into())),
+            Command::Event(event) => self.deliver(&event),
+            Command::Released => {
+                if let Some(outbox) = &self.outbox {
+                    let message = Broadcast::Released {
+                        instance: self.instance,
+                    };
+                    let _ = outbox.send(message.encode());
+                }
+            }
             Command::Revoke(user, which) => self.fan_out(Broadcast::revoke(user, which)),
             Command::CloseAll(signal) => {
                 let all: Vec<ConnId> = self.conns.keys().copied().collect();
@@ -126,11 +130,6 @@ impl State {
             }),
             Command::AgentRevoke(agent) => self.fan_out(Broadcast::AgentRevoke { agent: agent.0 }),
             Command::Remote(message) => self.apply(message),
-            Command::Filled(stream, events, upto) => {
-                for event in self.ordering.filled(stream, events, upto) {
-                    self.deliver(&event);
-                }
-            }
         }
     }
 
@@ -148,12 +147,9 @@ impl State {
     /// Applies a broadcast that every instance receives.
     fn apply(&mut self, message: Broadcast) {
         match message {
-            Broadcast::Event(wire) => {
-                let Some(event) = wire.into_event() else {
-                    return;
-                };
-                for event in self.ordering.arrived(event) {
-                    self.deliver(&event);
+            Broadcast::Released { instance } => {
+                if instance != self.instance {
+                    self.release.notify_one();
                 }
             }
             Broadcast::Chat { room, from, data } => {

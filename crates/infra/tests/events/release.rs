@@ -1,27 +1,29 @@
-//! `sequence()`: increasing, dense seqs per stream, idempotent, and safe to
-//! call from several tasks at once.
+//! `release()`: each committed event handed out once, in seq (write)
+//! order, seqs increasing across streams; every log value releases the
+//! whole log on its own, from where it was opened.
 
-use crate::helpers::{agent_event, log, seqs, unsequenced, whole};
+use crate::helpers::{agent_event, log, released, seqs, whole};
 use crate::support::{base_time, item, on_both, user};
 use domain::model::Stream;
 use domain::ports::{EventLog, ItemRepository};
-use infra::{Db, SeaItems};
+use infra::{Db, SeaEventLog, SeaItems};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 on_both!(
-    seqs_increase_and_sequencing_is_idempotent,
-    each_stream_counts_on_its_own,
-    concurrent_sequencers_hand_out_each_seq_once,
+    seqs_increase_and_each_event_is_released_once,
+    streams_share_one_sequence_of_seqs,
+    a_log_opened_later_starts_at_the_end,
+    every_log_releases_each_event_once,
 );
 
 /// A PostgreSQL server whose default isolation is stricter than
-/// `READ COMMITTED` (the sequencer would not see the batch before it under
-/// one snapshot): sequencing still works, because it sets its own level.
+/// `READ COMMITTED`: the watermark's statement reads what it must whatever
+/// the level (its snapshot and the sequence, in that order).
 #[tokio::test]
-async fn sequencing_ignores_a_stricter_server_default() {
+async fn releasing_ignores_a_stricter_server_default() {
     let Some(test) = infra::testing::TestDatabase::postgres().await else {
         return;
     };
@@ -37,22 +39,30 @@ async fn sequencing_ignores_a_stricter_server_default() {
     .unwrap();
     let db = Db::connect(test.url(), 2).await.unwrap();
     let ada = user(&db, "ada@example.com").await;
-    let items = SeaItems::new(db.clone());
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     items
         .create(&item(ada, "strict", json!({}), base_time()))
         .await
         .unwrap();
-    let events = log(&db).sequence().await.unwrap();
-    assert_eq!(seqs(&events), [1]);
-    assert_eq!(unsequenced(&db).await, 0);
+    assert_eq!(seqs(&released(&log).await), [1]);
     db.close().await.unwrap();
     test.drop_database().await;
 }
 
-async fn seqs_increase_and_sequencing_is_idempotent(db: Db) {
+/// Releasing before `open` is a clear error, not a silent start.
+#[tokio::test]
+async fn releasing_needs_an_opened_log() {
+    let test = infra::testing::TestDatabase::sqlite().await;
+    let log = SeaEventLog::new(test.db().clone());
+    assert!(log.release().await.is_err());
+    log.open().await.unwrap();
+    assert_eq!(log.release().await.unwrap().events, []);
+}
+
+async fn seqs_increase_and_each_event_is_released_once(db: Db) {
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
-    assert_eq!(log.sequence().await.unwrap(), []);
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
+    assert_eq!(released(&log).await, []);
     assert_eq!(log.latest_seq(Stream::Items).await.unwrap(), 0);
 
     for n in 0..3 {
@@ -61,14 +71,14 @@ async fn seqs_increase_and_sequencing_is_idempotent(db: Db) {
             .await
             .unwrap();
     }
-    let first = log.sequence().await.unwrap();
+    let first = released(&log).await;
     assert_eq!(seqs(&first), [1, 2, 3]);
     let names: Vec<_> = first.iter().map(|e| e.data["name"].clone()).collect();
     assert_eq!(
         names,
         [json!("first 0"), json!("first 1"), json!("first 2")]
     );
-    assert_eq!(log.sequence().await.unwrap(), [], "second call");
+    assert_eq!(released(&log).await, [], "second call");
     assert_eq!(log.latest_seq(Stream::Items).await.unwrap(), 3);
 
     for n in 0..2 {
@@ -77,16 +87,16 @@ async fn seqs_increase_and_sequencing_is_idempotent(db: Db) {
             .await
             .unwrap();
     }
-    let second = log.sequence().await.unwrap();
+    let second = released(&log).await;
     assert_eq!(seqs(&second), [4, 5]);
-    assert_eq!(log.sequence().await.unwrap(), []);
+    assert_eq!(released(&log).await, []);
     assert_eq!(seqs(&whole(&log, Stream::Items).await), [1, 2, 3, 4, 5]);
     assert_eq!(log.latest_seq(Stream::Items).await.unwrap(), 5);
 }
 
-async fn each_stream_counts_on_its_own(db: Db) {
+async fn streams_share_one_sequence_of_seqs(db: Db) {
     let ada = user(&db, "ada@example.com").await;
-    let (items, log) = (SeaItems::new(db.clone()), log(&db));
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
     for n in 0..3 {
         agent_event(&db, ada.0).await;
         items
@@ -94,8 +104,8 @@ async fn each_stream_counts_on_its_own(db: Db) {
             .await
             .unwrap();
     }
-    let events = log.sequence().await.unwrap();
-    assert_eq!(events.len(), 6);
+    let events = released(&log).await;
+    assert_eq!(seqs(&events), [1, 2, 3, 4, 5, 6]);
     let of = |stream| {
         events
             .iter()
@@ -103,30 +113,57 @@ async fn each_stream_counts_on_its_own(db: Db) {
             .map(|e| e.seq)
             .collect::<Vec<_>>()
     };
-    assert_eq!(of(Stream::Items), [1, 2, 3]);
-    assert_eq!(of(Stream::Agents), [1, 2, 3]);
-    // Returned in write order: the streams interleave as written.
-    let streams: Vec<_> = events.iter().map(|e| e.stream).collect();
-    assert_eq!(streams, [Stream::Agents, Stream::Items].repeat(3));
-    assert_eq!(log.latest_seq(Stream::Agents).await.unwrap(), 3);
-    assert_eq!(whole(&log, Stream::Agents).await.len(), 3);
+    assert_eq!(of(Stream::Agents), [1, 3, 5]);
+    assert_eq!(of(Stream::Items), [2, 4, 6]);
+    assert_eq!(log.latest_seq(Stream::Agents).await.unwrap(), 5);
+    assert_eq!(log.latest_seq(Stream::Items).await.unwrap(), 6);
+    assert_eq!(seqs(&whole(&log, Stream::Agents).await), [1, 3, 5]);
 }
 
-/// Writers create items while four tasks call `sequence()` in a loop: every
-/// event is handed out exactly once, and the seqs are 1..=n without a gap.
-async fn concurrent_sequencers_hand_out_each_seq_once(db: Db) {
+async fn a_log_opened_later_starts_at_the_end(db: Db) {
+    let ada = user(&db, "ada@example.com").await;
+    let items = SeaItems::new(db.clone());
+    for n in 0..2 {
+        items
+            .create(&item(ada, &format!("before {n}"), json!({}), base_time()))
+            .await
+            .unwrap();
+    }
+    let log = log(&db).await;
+    assert_eq!(log.latest_seq(Stream::Items).await.unwrap(), 2);
+    assert_eq!(
+        seqs(&whole(&log, Stream::Items).await),
+        [1, 2],
+        "replayable"
+    );
+    assert_eq!(released(&log).await, [], "not released again");
+    items
+        .create(&item(ada, "after", json!({}), base_time()))
+        .await
+        .unwrap();
+    assert_eq!(seqs(&released(&log).await), [3]);
+}
+
+/// Writers create items while four logs (four processes) release in a
+/// loop: each log hands out every event exactly once, in seq order.
+async fn every_log_releases_each_event_once(db: Db) {
     const WRITERS: usize = 4;
     const PER_WRITER: usize = 25;
     let ada = user(&db, "ada@example.com").await;
     let done = Arc::new(AtomicBool::new(false));
-    let sequencers: Vec<_> = (0..4)
-        .map(|_| {
-            let (log, done) = (log(&db), done.clone());
+    let mut logs = Vec::new();
+    for _ in 0..4 {
+        logs.push(log(&db).await);
+    }
+    let releasers: Vec<_> = logs
+        .into_iter()
+        .map(|log| {
+            let done = done.clone();
             tokio::spawn(async move {
                 let mut got = Vec::new();
                 loop {
                     let finished = done.load(Ordering::SeqCst);
-                    got.extend(log.sequence().await.unwrap());
+                    got.extend(released(&log).await);
                     if finished {
                         return got;
                     }
@@ -153,18 +190,9 @@ async fn concurrent_sequencers_hand_out_each_seq_once(db: Db) {
         writer.await.unwrap();
     }
     done.store(true, Ordering::SeqCst);
-    let mut all = Vec::new();
-    for sequencer in sequencers {
-        let got = sequencer.await.unwrap();
-        assert!(
-            got.windows(2).all(|w| w[0].seq < w[1].seq),
-            "one call's seqs"
-        );
-        all.extend(seqs(&got));
-    }
-    all.sort_unstable();
     let total = i64::try_from(WRITERS * PER_WRITER).unwrap();
-    assert_eq!(all, (1..=total).collect::<Vec<_>>());
-    assert_eq!(unsequenced(&db).await, 0);
-    assert_eq!(seqs(&whole(&log(&db), Stream::Items).await), all);
+    for releaser in releasers {
+        let got = releaser.await.unwrap();
+        assert_eq!(seqs(&got), (1..=total).collect::<Vec<_>>());
+    }
 }
