@@ -34,7 +34,7 @@ pub fn websocket_connections(open: usize) {
     metrics::gauge!("websocket_connections").set(open as f64);
 }
 
-/// Events handed to the hubs (published) by this instance's sequencer.
+/// Events this instance's sequencer released from the log to its hub.
 pub fn events_published(count: usize) {
     metrics::counter!("events_published_total").increment(count as u64);
 }

@@ -22,7 +22,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 /// How often the sequencer looks for events nobody announced (a writer
-/// that crashed between commit and kick, another instance's writes).
+/// that crashed between commit and kick, another instance's writes while
+/// the broker is away).
 const RELAY_EVERY: Duration = Duration::from_millis(500);
 
 /// A built server, bound to its port, not yet serving.

@@ -10,25 +10,29 @@ use tokio::sync::Notify;
 /// How long the log is left alone after a release that found events still
 /// held back by running transactions: long enough for several writes to
 /// settle into one release, short next to what a live client notices.
-const SETTLE_WAIT: Duration = Duration::from_millis(3);
+/// While nothing gets released the wait doubles, up to the relay interval
+/// (a transaction left open for long is not polled for every 5 ms).
+const SETTLE_WAIT: Duration = Duration::from_millis(5);
 
 /// Runs forever: after every kick, and every `relay_every` regardless,
 /// releases what the log can release and delivers it.
 pub async fn run(events: Arc<dyn EventLog>, hub: Hub, kick: Arc<Notify>, relay_every: Duration) {
     let mut relay = tokio::time::interval(relay_every);
-    let mut waiting = false;
+    let mut held_back: Option<Duration> = None;
     loop {
-        if waiting {
-            tokio::time::sleep(SETTLE_WAIT).await;
-        } else {
-            tokio::select! {
+        match held_back {
+            Some(wait) => tokio::time::sleep(wait).await,
+            None => tokio::select! {
                 () = kick.notified() => {}
                 _ = relay.tick() => {}
-            }
+            },
         }
         match events.release().await {
             Ok(released) => {
-                waiting = released.waiting;
+                held_back = released.waiting.then(|| match held_back {
+                    Some(wait) if released.events.is_empty() => (wait * 2).min(relay_every),
+                    _ => SETTLE_WAIT,
+                });
                 crate::metrics::events_published(released.events.len());
                 if released.events.is_empty() {
                     continue;
@@ -39,7 +43,7 @@ pub async fn run(events: Arc<dyn EventLog>, hub: Hub, kick: Arc<Notify>, relay_e
                 hub.released();
             }
             Err(error) => {
-                waiting = false;
+                held_back = None;
                 tracing::warn!(%error, "could not release events; retrying");
             }
         }

@@ -49,10 +49,11 @@ pub struct NewEvent {
     pub data: Value,
 }
 
-/// A logged, sequenced event.
+/// A logged event, as the log releases it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// Position in its stream; increases, not necessarily by one.
+    /// Its position in the log (unique across streams); increases, not
+    /// necessarily by one.
     pub seq: i64,
     /// Its stream.
     pub stream: Stream,

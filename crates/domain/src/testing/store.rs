@@ -49,7 +49,7 @@ pub struct MemoryStore {
     pub(super) pending_logins: Mutex<HashMap<Vec<u8>, PendingLogin>>,
 }
 
-/// The event log: unsequenced events waiting, sequenced ones kept.
+/// The event log: events not released yet waiting, released ones kept.
 #[derive(Debug, Default)]
 pub(super) struct EventRows {
     pub pending: Vec<(NewEvent, Timestamp)>,
@@ -59,7 +59,7 @@ pub(super) struct EventRows {
 }
 
 impl MemoryStore {
-    /// Appends an unsequenced event (what a repository does with a write).
+    /// Appends an event (what a repository does with a write).
     pub(super) fn append_event(&self, event: NewEvent, at: Timestamp) {
         super::lock(&self.events).pending.push((event, at));
     }

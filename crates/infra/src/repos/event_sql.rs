@@ -64,17 +64,19 @@ pub(super) fn push_insert(sql: &mut Sql, event: &NewEvent, at: Timestamp) {
     sql.bind(at.unix_micros()).push(")");
 }
 
-/// PostgreSQL: the highest id the sequence has handed out (`last`; 0 when
-/// none), then — necessarily after it was read, the list depends on it —
-/// the xids whose lock is held (`running`, comma-separated): the
-/// transactions running.
+/// PostgreSQL, one observation of the watermark: the oldest xid running
+/// when the statement began (`oldest_running`, its snapshot's `xmin`),
+/// the highest id the sequence has handed out (`last`; 0 when none), and
+/// then — necessarily after `last` was read, it depends on it — an xid of
+/// the statement's own (`mine`). Having an xid makes the statement commit
+/// like a write; it does so without waiting for the WAL flush.
 pub(super) fn watermark_postgres() -> Sql {
     let mut sql = Sql::new(DbBackend::Postgres);
-    sql.push("SELECT s.last, COALESCE((SELECT string_agg(l.transactionid::text, ',') ")
-        .push("FROM pg_locks l WHERE l.locktype = 'transactionid' ")
-        .push("AND l.mode = 'ExclusiveLock' AND l.granted AND s.last IS NOT NULL), '') ")
-        .push("AS running FROM (SELECT CASE WHEN is_called THEN last_value ")
-        .push("ELSE last_value - 1 END AS last FROM events_id_seq) s");
+    sql.push("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS oldest_running, ")
+        .push("s.last, (SELECT pg_current_xact_id() WHERE s.last IS NOT NULL)::text AS mine, ")
+        .push("set_config('synchronous_commit', 'off', true) AS commit_mode ")
+        .push("FROM (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END ")
+        .push("AS last FROM events_id_seq) s");
     sql
 }
 

@@ -1,13 +1,9 @@
-//! [`EventLog`] on SeaORM: events are written unsequenced by the
-//! repositories, in the transaction of their change, and numbered after
-//! commit by one sequencer at a time.
-
 //! [`EventLog`] on SeaORM: events are written by the repositories in the
 //! transaction of their change, with their seq (the id) fixed then, and
 //! released behind a commit watermark.
 
 use super::sql::Sql;
-use super::watermark::{Running, Watermark};
+use super::watermark::{Observation, Watermark};
 use super::{begin_write, event_sql, unexpected};
 use crate::Db;
 use anyhow::anyhow;
@@ -41,11 +37,13 @@ const OPEN_WARN_EVERY: Duration = Duration::from_secs(5);
 /// *settled* id, below which every event is committed or never will be:
 ///
 /// - **PostgreSQL** ([`Watermark`]): the id default gives the transaction
-///   its xid (and the lock on it) before it takes an id, so the xid locks
-///   held after the sequence was read include every transaction that may
-///   still commit an id up to what was read; once all of them are released,
-///   those ids are settled. A transaction left open anywhere on the server holds the
-///   watermark back until it ends (delivery waits; nothing is lost).
+///   its xid before it takes an id, and xids increase; an observation reads
+///   the sequence and then takes an xid of its own, so every transaction
+///   that may still commit an id up to what was read has a smaller xid.
+///   Once the oldest running transaction is past the observation's xid,
+///   those ids are settled. A transaction left open anywhere on the server
+///   holds the watermark back until it ends (delivery waits; nothing is
+///   lost).
 /// - **SQLite**: one writer at a time, so ids are taken in commit order and
 ///   the highest committed id is settled.
 ///
@@ -113,11 +111,17 @@ impl SeaEventLog {
             .await
             .map_err(unexpected(context))?
             .ok_or_else(|| RepoError::Unexpected(anyhow!("{context}: no row")))?;
-        let last: i64 = row.try_get("", "last").map_err(unexpected(context))?;
-        let text: String = row.try_get("", "running").map_err(unexpected(context))?;
-        let running = Running::parse(&text)
-            .ok_or_else(|| RepoError::Unexpected(anyhow!("unreadable xids {text:?}")))?;
-        Ok(watermark.observe(last, running))
+        let xid = |column: &str| -> Result<u64, RepoError> {
+            let text: String = row.try_get("", column).map_err(unexpected(context))?;
+            text.parse()
+                .map_err(|_| RepoError::Unexpected(anyhow!("{context}: {column} {text:?}")))
+        };
+        let observation = Observation {
+            oldest_running: xid("oldest_running")?,
+            last: row.try_get("", "last").map_err(unexpected(context))?,
+            mine: xid("mine")?,
+        };
+        Ok(watermark.observe(observation))
     }
 
     /// Runs `sql`, returning its rows.

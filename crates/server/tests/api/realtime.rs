@@ -223,7 +223,7 @@ async fn item_events_arrive_live_and_replay_from_the_log(app: &TestApp) {
         seqs.windows(2).all(|w| w[0] < w[1]) && seqs[0] > start,
         "{seqs:?}"
     );
-    // The create may be sequenced after this socket joined: skip to the update.
+    // The create may be released after this socket joined: skip to the update.
     let mut updated = next_of(&mut item_socket, "event").await;
     if updated["event"] == "item.created" {
         updated = next_of(&mut item_socket, "event").await;
