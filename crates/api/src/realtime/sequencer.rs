@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 /// held back by running transactions: long enough for several writes to
 /// settle into one release, short next to what a live client notices.
 /// While nothing gets released the wait doubles, up to the relay interval
-/// (a transaction left open for long is not polled for every 5 ms).
-const SETTLE_WAIT: Duration = Duration::from_millis(5);
+/// (a transaction left open for long is not polled for every 10 ms).
+const SETTLE_WAIT: Duration = Duration::from_millis(10);
 
 /// Runs forever: after every kick, and every `relay_every` regardless,
 /// releases what the log can release and delivers it.

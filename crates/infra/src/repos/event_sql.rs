@@ -68,13 +68,15 @@ pub(super) fn push_insert(sql: &mut Sql, event: &NewEvent, at: Timestamp) {
 /// when the statement began (`oldest_running`, its snapshot's `xmin`),
 /// the highest id the sequence has handed out (`last`; 0 when none), and
 /// then — necessarily after `last` was read, it depends on it — an xid of
-/// the statement's own (`mine`). Having an xid makes the statement commit
-/// like a write; it does so without waiting for the WAL flush.
-pub(super) fn watermark_postgres() -> Sql {
+/// the statement's own (`mine`), unless `last` is not above `covered`.
+/// Having an xid makes the statement commit like a write; it does so
+/// without waiting for the WAL flush.
+pub(super) fn watermark_postgres(covered: i64) -> Sql {
     let mut sql = Sql::new(DbBackend::Postgres);
     sql.push("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS oldest_running, ")
-        .push("s.last, (SELECT pg_current_xact_id() WHERE s.last IS NOT NULL)::text AS mine, ")
-        .push("set_config('synchronous_commit', 'off', true) AS commit_mode ")
+        .push("s.last, (SELECT pg_current_xact_id() WHERE s.last > ")
+        .bind(covered)
+        .push(")::text AS mine, set_config('synchronous_commit', 'off', true) AS commit_mode ")
         .push("FROM (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END ")
         .push("AS last FROM events_id_seq) s");
     sql

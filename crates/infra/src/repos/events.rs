@@ -107,17 +107,21 @@ impl SeaEventLog {
         let row = self
             .db
             .connection()
-            .query_one_raw(event_sql::watermark_postgres().build())
+            .query_one_raw(event_sql::watermark_postgres(watermark.covered()).build())
             .await
             .map_err(unexpected(context))?
             .ok_or_else(|| RepoError::Unexpected(anyhow!("{context}: no row")))?;
-        let xid = |column: &str| -> Result<u64, RepoError> {
-            let text: String = row.try_get("", column).map_err(unexpected(context))?;
-            text.parse()
-                .map_err(|_| RepoError::Unexpected(anyhow!("{context}: {column} {text:?}")))
+        let xid = |column: &str| -> Result<Option<u64>, RepoError> {
+            let text: Option<String> = row.try_get("", column).map_err(unexpected(context))?;
+            text.map(|text| {
+                text.parse()
+                    .map_err(|_| RepoError::Unexpected(anyhow!("{context}: {column} {text:?}")))
+            })
+            .transpose()
         };
         let observation = Observation {
-            oldest_running: xid("oldest_running")?,
+            oldest_running: xid("oldest_running")?
+                .ok_or_else(|| RepoError::Unexpected(anyhow!("{context}: no xmin")))?,
             last: row.try_get("", "last").map_err(unexpected(context))?,
             mine: xid("mine")?,
         };

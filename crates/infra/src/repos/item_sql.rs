@@ -102,10 +102,11 @@ pub(super) fn delete(backend: DbBackend, id: ItemId, scope: Scope, expected: Opt
 }
 
 /// PostgreSQL: a returned `items` row as the API renders it
-/// ([`Item::to_json`]); the same text for every statement, so written once.
+/// ([`Item::to_json`]), as `json` text (what `events.data` holds); the
+/// same SQL for every statement, so written once.
 static ITEM_JSON: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "jsonb_build_object('id', id, 'owner_id', owner_id, 'name', name, \
+        "json_build_object('id', id, 'owner_id', owner_id, 'name', name, \
          'description', description, 'attributes', attributes, 'version', version, \
          'created_at', {}, 'updated_at', {})",
         rfc3339_sql("created_at"),

@@ -33,8 +33,9 @@ pub(super) struct Observation {
     pub oldest_running: u64,
     /// The highest id handed out.
     pub last: i64,
-    /// The xid the observation took after reading `last`.
-    pub mine: u64,
+    /// The xid the observation took after reading `last`; `None` when
+    /// `last` was already [`Watermark::covered`] (nothing new to date).
+    pub mine: Option<u64>,
 }
 
 /// Turns observations into the settled id.
@@ -57,14 +58,25 @@ impl Watermark {
             self.settled = self.settled.max(Some(checkpoint.through));
             self.checkpoints.pop_front();
         }
-        let covered = self.checkpoints.back().map(|c| c.through).or(self.settled);
-        if covered.is_none_or(|covered| observation.last > covered) {
+        if let Some(xid) = observation.mine
+            && observation.last > self.covered()
+        {
             self.checkpoints.push_back(Checkpoint {
                 through: observation.last,
-                xid: observation.mine,
+                xid,
             });
         }
         self.settled
+    }
+
+    /// The highest id settled or waiting to settle (-1 before any): an
+    /// observation that reads no higher `last` need not take an xid.
+    pub fn covered(&self) -> i64 {
+        self.checkpoints
+            .back()
+            .map(|c| c.through)
+            .or(self.settled)
+            .unwrap_or(-1)
     }
 
     /// Whether ids were seen that are not settled yet.
@@ -81,7 +93,7 @@ mod tests {
         Observation {
             oldest_running,
             last,
-            mine,
+            mine: Some(mine),
         }
     }
 
@@ -107,6 +119,14 @@ mod tests {
         assert_eq!(watermark.observe(seen(25, 9, 31)), Some(8));
         assert!(watermark.waiting(), "9 still waits for xids below 30");
         assert_eq!(watermark.observe(seen(32, 9, 32)), Some(9));
+        assert!(!watermark.waiting());
+        assert_eq!(watermark.covered(), 9);
+        let nothing_new = Observation {
+            oldest_running: 33,
+            last: 9,
+            mine: None,
+        };
+        assert_eq!(watermark.observe(nothing_new), Some(9));
         assert!(!watermark.waiting());
     }
 
