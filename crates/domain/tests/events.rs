@@ -50,26 +50,12 @@ async fn item_writes_log_events_that_sequence_in_order() {
         "every write kicks the release"
     );
 
-    let events = domain
-        .ports
-        .events
-        .release()
-        .await
-        .expect("released")
-        .events;
+    let log = &domain.ports.events;
+    let events = log.release().await.expect("released").events;
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["item.created", "item.created", "item.deleted"]);
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
-    assert!(
-        domain
-            .ports
-            .events
-            .release()
-            .await
-            .expect("again")
-            .events
-            .is_empty()
-    );
+    assert!(log.release().await.expect("again").events.is_empty());
 
     let mine = EventFilter {
         resource: None,
@@ -107,14 +93,8 @@ async fn pruning_remembers_what_was_lost() {
             .await
             .expect("created");
     }
-    let events = domain
-        .ports
-        .events
-        .release()
-        .await
-        .expect("released")
-        .events;
     let log = &domain.ports.events;
+    let events = log.release().await.expect("released").events;
     let far_future = domain.clock.now() + Duration::days(1);
     assert_eq!(
         log.prune(Stream::Items, far_future - Duration::days(2), 2)
