@@ -4,7 +4,7 @@
 //! the order of its versions; the releasing task hands each out once, in
 //! seq order, too.
 
-use crate::helpers::{ALL, log, released, seqs};
+use crate::helpers::{ALL, log, release_until, released, seqs};
 use crate::support::{base_time, item, merge, on_both, user};
 use domain::model::{Event, ItemId, Stream};
 use domain::ports::{EventLog, ItemRepository, Scope, WriteOutcome};
@@ -68,20 +68,7 @@ async fn a_reader_sees_every_event_once_in_order(db: Db) {
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let releaser = {
-        let (log, done) = (log.clone(), writers_done.clone());
-        tokio::spawn(async move {
-            let mut handed_out = Vec::new();
-            loop {
-                let finished = done.load(Ordering::SeqCst);
-                handed_out.extend(released(&log).await);
-                if finished {
-                    return handed_out;
-                }
-                tokio::task::yield_now().await;
-            }
-        })
-    };
+    let releaser = tokio::spawn(release_until(log.clone(), writers_done.clone()));
     let reader = tokio::spawn(reader(log.clone(), reader_stop.clone()));
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| tokio::spawn(writer(items.clone(), ids.clone(), w)))

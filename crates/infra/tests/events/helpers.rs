@@ -5,6 +5,8 @@ use domain::model::{Event, Stream};
 use domain::ports::{EventFilter, EventLog};
 use infra::{Db, SeaEventLog};
 use sea_orm::{ConnectionTrait, Statement};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -35,6 +37,20 @@ pub async fn released(log: &SeaEventLog) -> Vec<Event> {
         }
         assert!(Instant::now() < deadline, "the watermark never settled");
         tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Releases over and over until `done` is set (and once more after):
+/// everything `log` handed out meanwhile, in order.
+pub async fn release_until(log: SeaEventLog, done: Arc<AtomicBool>) -> Vec<Event> {
+    let mut events = Vec::new();
+    loop {
+        let finished = done.load(Ordering::SeqCst);
+        events.extend(released(&log).await);
+        if finished {
+            return events;
+        }
+        tokio::task::yield_now().await;
     }
 }
 

@@ -2,7 +2,7 @@
 //! order, seqs increasing across streams; every log value releases the
 //! whole log on its own, from where it was opened.
 
-use crate::helpers::{agent_event, log, released, seqs, whole};
+use crate::helpers::{agent_event, log, release_until, released, seqs, whole};
 use crate::support::{base_time, item, on_both, user};
 use domain::model::Stream;
 use domain::ports::{EventLog, ItemRepository};
@@ -157,20 +157,7 @@ async fn every_log_releases_each_event_once(db: Db) {
     }
     let releasers: Vec<_> = logs
         .into_iter()
-        .map(|log| {
-            let done = done.clone();
-            tokio::spawn(async move {
-                let mut got = Vec::new();
-                loop {
-                    let finished = done.load(Ordering::SeqCst);
-                    got.extend(released(&log).await);
-                    if finished {
-                        return got;
-                    }
-                    tokio::task::yield_now().await;
-                }
-            })
-        })
+        .map(|log| tokio::spawn(release_until(log, done.clone())))
         .collect();
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
