@@ -87,14 +87,9 @@ impl State {
             Command::Leave(conn, room) => self.leave(conn, &room),
             Command::Publish(conn, room, data) => self.publish(conn, room, data),
             Command::Event(event) => self.deliver(&event),
-            Command::Released => {
-                if let Some(outbox) = &self.outbox {
-                    let message = Broadcast::Released {
-                        instance: self.instance,
-                    };
-                    let _ = outbox.send(message.encode());
-                }
-            }
+            Command::Released => self.fan_out(Broadcast::Released {
+                instance: self.instance,
+            }),
             Command::Revoke(user, which) => self.fan_out(Broadcast::revoke(user, which)),
             Command::CloseAll(signal) => {
                 let all: Vec<ConnId> = self.conns.keys().copied().collect();
