@@ -36,8 +36,7 @@ const MARK_PRUNED: &str = "INSERT INTO event_streams (stream, pruned_through) \
 
 /// PostgreSQL: the identity of `events.id` becomes a plain sequence
 /// (`CACHE 1`: no session holds ids it has not used yet) behind a default
-/// that assigns the transaction its id first; streams are marked pruned.
-/// `data` becomes `json`: it is only ever written whole and read whole, and
+/// that assigns the transaction its id first. `data` becomes `json`: it is only ever written whole and read whole, and
 /// text is cheaper to build and to read back than `jsonb`.
 const POSTGRES_UP: &str = r"
 DO $$
@@ -53,8 +52,6 @@ BEGIN
     ALTER TABLE events ALTER COLUMN id SET DEFAULT
         CASE WHEN pg_current_xact_id() IS NOT NULL THEN nextval('events_id_seq') END;
     ALTER TABLE events ALTER COLUMN data TYPE json USING data::json;
-    EXECUTE replace(replace($mark$MARK$mark$, '{last}',
-        (CASE WHEN called THEN last ELSE last - 1 END)::text), '{greatest}', 'GREATEST');
 END
 $$";
 
@@ -74,15 +71,25 @@ BEGIN
 END
 $$";
 
-/// SQLite: streams are marked pruned through the highest id handed out
-/// (`AUTOINCREMENT` never hands out an id twice).
-fn sqlite_mark_pruned() -> String {
-    MARK_PRUNED
-        .replace(
-            "{last}",
-            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+/// [`MARK_PRUNED`] on `backend`: through the sequence's last value on
+/// PostgreSQL, through `AUTOINCREMENT`'s on SQLite (which never hands out
+/// an id twice).
+fn mark_pruned(backend: DbBackend) -> String {
+    let (last, greatest) = if backend == DbBackend::Postgres {
+        (
+            "(SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END \
+             FROM events_id_seq)",
+            "GREATEST",
         )
-        .replace("{greatest}", "max")
+    } else {
+        (
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+            "max",
+        )
+    };
+    MARK_PRUNED
+        .replace("{last}", last)
+        .replace("{greatest}", greatest)
 }
 
 /// Drops the pending list and the seq table, and gives `events.id` the
@@ -97,11 +104,9 @@ impl MigrationTrait for Migration {
         let conn = manager.get_connection();
         run_for(conn, backend, &DROP_SEQUENCER).await?;
         if backend == DbBackend::Postgres {
-            conn.execute_unprepared(&POSTGRES_UP.replace("MARK", MARK_PRUNED))
-                .await?;
-        } else {
-            conn.execute_unprepared(&sqlite_mark_pruned()).await?;
+            conn.execute_unprepared(POSTGRES_UP).await?;
         }
+        conn.execute_unprepared(&mark_pruned(backend)).await?;
         run_all(conn, &["DROP TABLE event_pending", "DROP TABLE event_seqs"]).await
     }
 
