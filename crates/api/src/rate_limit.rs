@@ -1,5 +1,7 @@
-//! Rate limits (GCRA, via `governor`): per client IP on `/api/v1/auth/*`,
-//! per user — per IP when anonymous — on the rest of `/api/` and `/ws`.
+//! Rate limits (GCRA, via `governor`): per client IP on the endpoints that
+//! take a credential or send mail ([`AUTH_LIMITED`]), per user — per IP
+//! when anonymous — on the rest of `/api/` and `/ws` (signed-in auth calls
+//! such as `GET /auth/sessions` or `logout` included).
 //! Health, metrics and documentation are never limited. Idle keys are
 //! evicted by [`RateLimits::evict_idle`], so memory stays bounded however
 //! many addresses call.
@@ -36,7 +38,7 @@ pub enum Caller {
 /// Which limit a path falls under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limited {
-    /// `/api/v1/auth/*`: per IP.
+    /// The credential and mail endpoints ([`AUTH_LIMITED`]): per IP.
     Auth,
     /// The rest of `/api/` and `/ws`: per user or IP.
     Api,
@@ -44,10 +46,36 @@ pub enum Limited {
     No,
 }
 
+/// The paths under `/api/v1/auth/` that fall under the auth limit: those
+/// that take a credential or send mail. The OAuth `callback` is matched by
+/// [`is_oauth_callback`].
+pub const AUTH_LIMITED: [&str; 9] = [
+    "register",
+    "login",
+    "token",
+    "refresh",
+    "password/forgot",
+    "password/reset",
+    "mfa/verify",
+    "email/verify",
+    "email/verify/request",
+];
+
+/// Whether `rest` (a path after `/api/v1/auth/`) is `oauth/<provider>/callback`.
+fn is_oauth_callback(rest: &str) -> bool {
+    rest.strip_prefix("oauth/")
+        .and_then(|rest| rest.strip_suffix("/callback"))
+        .is_some_and(|provider| !provider.is_empty() && !provider.contains('/'))
+}
+
 impl Limited {
     /// The limit for `path`.
     pub fn for_path(path: &str) -> Self {
-        if path.starts_with("/api/v1/auth/") {
+        let auth = path.strip_prefix("/api/v1/auth/").is_some_and(|rest| {
+            let rest = rest.strip_suffix('/').unwrap_or(rest);
+            AUTH_LIMITED.contains(&rest) || is_oauth_callback(rest)
+        });
+        if auth {
             Self::Auth
         } else if path.starts_with("/api/") || path == "/ws" || path == "/ws/agent" {
             Self::Api
@@ -129,7 +157,27 @@ mod tests {
 
     #[test]
     fn paths_fall_under_their_limit() {
-        assert_eq!(Limited::for_path("/api/v1/auth/login"), Limited::Auth);
+        for credential in AUTH_LIMITED {
+            let path = format!("/api/v1/auth/{credential}");
+            assert_eq!(Limited::for_path(&path), Limited::Auth, "{path}");
+        }
+        assert_eq!(
+            Limited::for_path("/api/v1/auth/oauth/acme-id/callback"),
+            Limited::Auth
+        );
+        for signed_in in [
+            "/api/v1/auth/sessions",
+            "/api/v1/auth/sessions/0193a0b0-0000-7000-8000-000000000000",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/logout-all",
+            "/api/v1/auth/oauth/acme-id/authorize",
+            "/api/v1/auth/oauth/a/b/callback",
+            "/api/v1/auth/email/confirm",
+            "/api/v1/auth/mfa/totp",
+            "/api/v1/auth/loginx",
+        ] {
+            assert_eq!(Limited::for_path(signed_in), Limited::Api, "{signed_in}");
+        }
         assert_eq!(Limited::for_path("/api/v1/items"), Limited::Api);
         assert_eq!(Limited::for_path("/ws"), Limited::Api);
         assert_eq!(Limited::for_path("/ws/agent"), Limited::Api);

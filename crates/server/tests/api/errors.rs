@@ -238,3 +238,41 @@ async fn rate_limits_answer_429_with_retry_after() {
     }
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn signed_in_auth_calls_count_against_the_general_limit() {
+    let app = spawn_app(
+        Backend::Sqlite,
+        &[
+            ("RATE_LIMIT_ENABLED", "true"),
+            ("RATE_LIMIT_AUTH_PER_MIN", "1"),
+            ("RATE_LIMIT_AUTH_BURST", "3"),
+        ],
+    )
+    .await
+    .unwrap();
+    // Register and log in: two of the three credential requests.
+    let pair = app.signed_in("ada@example.com").await;
+    let access = pair["access_token"].as_str().unwrap();
+    for _ in 0..5 {
+        let sessions = app.get("/api/v1/auth/sessions", Some(access)).await;
+        assert_eq!(sessions.status(), StatusCode::OK);
+    }
+    let logout = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let again = app.login("ada@example.com", crate::helpers::PASSWORD).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "the third credential request"
+    );
+    let fourth = app.login("ada@example.com", crate::helpers::PASSWORD).await;
+    assert_problem(fourth, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    app.cleanup().await;
+}
