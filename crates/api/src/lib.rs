@@ -71,7 +71,11 @@ pub fn build_app(
         .app_data(extract::path_config())
         .app_data(extract::payload_config(limit))
         .configure(routes::configure)
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", openapi::ApiDoc::openapi())
+                .config(openapi::swagger_config()),
+        )
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

@@ -6,10 +6,14 @@ use crate::routes::agent_bodies::{
     AgentBody, AgentCreatedBody, AgentPage, AgentPatchRequest, AgentRequest, AgentTokenBody,
 };
 use crate::routes::{agents, auth, health, items, oauth, users};
-use utoipa::Modify;
-use utoipa::openapi::security::{
-    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
-};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::path::Operation;
+
+mod problems;
+mod security;
+
+use problems::ProblemExamples;
+use security::SecuritySchemes;
 
 /// The API description served at `/openapi.json`.
 #[derive(utoipa::OpenApi)]
@@ -34,7 +38,7 @@ use utoipa::openapi::security::{
         ItemBody, ItemPage, items::ItemRequest, items::ItemPatchRequest,
         AgentBody, AgentCreatedBody, AgentTokenBody, AgentPage, AgentRequest, AgentPatchRequest,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &ProblemExamples),
     tags(
         (name = "auth", description = "Registration, login, tokens and sessions"),
         (name = "users", description = "The caller's account and user management"),
@@ -46,27 +50,27 @@ use utoipa::openapi::security::{
 )]
 pub struct ApiDoc;
 
-/// Adds the bearer and OAuth2 password security schemes.
-struct SecuritySchemes;
+/// Every operation of `openapi`, with its path.
+fn operations_mut(openapi: &mut OpenApiDoc) -> impl Iterator<Item = (&str, &mut Operation)> {
+    openapi.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .filter_map(Option::as_mut)
+        .map(move |operation| (path.as_str(), operation))
+    })
+}
 
-impl Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "oauth2_password",
-            SecurityScheme::OAuth2(OAuth2::new([Flow::Password(Password::new(
-                "/api/v1/auth/token",
-                Scopes::new(),
-            ))])),
-        );
-    }
+/// Swagger UI's settings: no validator badge (it would call an outside
+/// host, which the `/docs` Content-Security-Policy blocks anyway).
+pub fn swagger_config() -> utoipa_swagger_ui::Config<'static> {
+    utoipa_swagger_ui::Config::default().validator_url("none")
 }

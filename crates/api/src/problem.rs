@@ -17,8 +17,10 @@ pub struct Problem {
     #[schema(example = "about:blank")]
     pub kind: &'static str,
     /// The status's reason phrase.
+    #[schema(example = "Unprocessable Entity")]
     pub title: String,
     /// The HTTP status.
+    #[schema(example = 422)]
     pub status: u16,
     /// Stable machine-readable code (`validation_failed`, `not_found`, …).
     #[schema(example = "validation_failed")]

@@ -23,6 +23,7 @@ mod oauth;
 mod oauth_edges;
 mod oauth_support;
 mod oidc_provider;
+mod openapi_docs;
 mod otel;
 mod realtime;
 mod resources;
