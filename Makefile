@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build release test test-unit lint fmt schemathesis migrate-status bench proxy-smoke clean-test-databases
+.PHONY: run build release test test-unit lint fmt readme-walkthrough schemathesis migrate-status bench proxy-smoke clean-test-databases
 
 ## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
 run:
@@ -18,8 +18,9 @@ build:
 release:
 	$(CARGO) build --release -p server --bin backend-api
 
-## Format check, lints, every test (PostgreSQL ones when TEST_DATABASE_URL is set), then Schemathesis.
-test: lint test-unit schemathesis
+## Format check, lints, every test (PostgreSQL ones when TEST_DATABASE_URL is set),
+## the README's walk-through, then Schemathesis.
+test: lint test-unit readme-walkthrough schemathesis
 
 test-unit:
 ifeq ($(NEXTEST),yes)
@@ -35,6 +36,11 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+## The README's "Walk-through with curl" run verbatim against a fresh server
+## (default settings, rate limits on): any unexpected status >= 400 fails.
+readme-walkthrough:
+	bash scripts/readme-walkthrough.sh
 
 ## Schemathesis (pinned, from PyPI into .venv/) against the real server on SQLite:
 ## fails on any 5xx, schema-breaking response or undocumented status code.
