@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build release test test-unit lint fmt readme-walkthrough schemathesis migrate-status bench proxy-smoke clean-test-databases
+.PHONY: run build release test test-unit lint fmt readme-walkthrough browser-check schemathesis migrate-status bench proxy-smoke clean-test-databases
 
 ## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
 run:
@@ -41,6 +41,12 @@ fmt:
 ## (default settings, rate limits on): any unexpected status >= 400 fails.
 readme-walkthrough:
 	bash scripts/readme-walkthrough.sh
+
+## Headless Chromium (installed from Debian if missing; Playwright from PyPI
+## into .venv/): Swagger UI's password-flow "Authorize" then "Try it out",
+## and docs/realtime.md's browser client as written. Not part of `make test`.
+browser-check:
+	bash scripts/browser-check.sh
 
 ## Schemathesis (pinned, from PyPI into .venv/) against the real server on SQLite:
 ## fails on any 5xx, schema-breaking response or undocumented status code.

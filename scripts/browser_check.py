@@ -1,0 +1,211 @@
+"""What a browser sees, in headless Chromium (Playwright), against a real server.
+
+    browser_check.py SERVER_BINARY
+
+1. Swagger UI at /docs: "Authorize" with the OAuth2 password flow, then
+   "Try it out" on GET /api/v1/users/me answers 200; no request leaves for
+   another host (the validator badge).
+2. docs/realtime.md's browser client, as written, on a page of another
+   origin (in CORS_ORIGINS): it receives an item event, stops on a 1008
+   `unauthorized` close (logout), and stops after one attempt when the
+   upgrade is refused with 401 (a bad token) instead of retrying.
+
+The server runs on a free port with a fresh SQLite database in a scratch
+folder and is stopped on exit. Exits non-zero on the first failed check.
+"""
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+from playwright.sync_api import sync_playwright
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EMAIL, PASSWORD = "ada@example.com", "correct horse battery"
+TIMEOUT_MS = 15_000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(base, method, path, body=None, token=None):
+    """One JSON request; returns (status, parsed body or None)."""
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data, headers, method=method)
+    try:
+        with urllib.request.urlopen(request) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def serve_page(html):
+    """Serves `html` at / on a free loopback port (Chromium lets a page reach
+    a loopback API only from a loopback page); returns its origin."""
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(html.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def start_server(binary, work, page_origin):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    env.update(APP_ADDR=f"127.0.0.1:{port}", CORS_ORIGINS=page_origin, RUST_LOG="warn")
+    log = open(os.path.join(work, "server.log"), "w")
+    server = subprocess.Popen([binary, "serve"], cwd=work, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("the server exited")
+        try:
+            urllib.request.urlopen(base + "/health/ready")
+            return server, base
+        except OSError:
+            time.sleep(0.2)
+    sys.exit("the server did not get ready")
+
+
+def check(condition, what):
+    if not condition:
+        sys.exit(f"FAILED: {what}")
+    print(f"ok: {what}")
+
+
+def swagger(browser, base):
+    page = browser.new_page()
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+    page.goto(base + "/docs/")
+    page.click("button.authorize")
+    flow = page.locator(".auth-container").filter(has_text="oauth2_password")
+    flow.locator("#oauth_username").fill(EMAIL)
+    flow.locator("#oauth_password").fill(PASSWORD)
+    flow.locator("button.authorize").click()
+    flow.get_by_text("Authorized", exact=True).wait_for(timeout=TIMEOUT_MS)
+    page.click("button.close-modal")
+    operation = page.locator("#operations-users-me")
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table .response .response-col_status")
+    status.wait_for(timeout=TIMEOUT_MS)
+    check(status.inner_text().strip() == "200", "Swagger UI: password flow, then GET /users/me → 200")
+    check(not outside, f"Swagger UI calls no other host ({outside})")
+    page.close()
+
+
+def realtime_snippet():
+    with open(os.path.join(ROOT, "docs", "realtime.md"), encoding="utf-8") as f:
+        blocks = re.findall(r"```js\n(.*?)```", f.read(), re.S)
+    return next(b for b in blocks if "function watchItems" in b)
+
+
+# Counts the sockets the snippet opens; the watcher reports into `seen`.
+HARNESS = """
+window.seen = { events: [], signedOut: 0, sockets: 0, joined: false };
+const Native = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  window.seen.sockets += 1;
+  const ws = new Native(url, protocols);
+  ws.addEventListener("message", (m) => {
+    if (JSON.parse(m.data).type === "joined") window.seen.joined = true;
+  });
+  return ws;
+};
+"""
+
+
+def watch(page, api, token):
+    page.evaluate("""([api, token]) => {
+      window.watcher = watchItems({
+        api, getAccessToken: () => token,
+        onEvent: (name, item) => window.seen.events.push([name, item.name]),
+        onResync: () => {},
+        onSignedOut: () => { window.seen.signedOut += 1; },
+      });
+    }""", [api, token])
+
+
+def client(browser, base, page_origin):
+    page = browser.new_page()
+    page.goto(page_origin + "/")
+    status, pair = call(base, "POST", "/api/v1/auth/login", {"email": EMAIL, "password": PASSWORD})
+    check(status == 200, "log in")
+    token = pair["access_token"]
+
+    watch(page, base, token)
+    page.wait_for_function("window.seen.joined", timeout=TIMEOUT_MS)
+    call(base, "POST", "/api/v1/items", {"name": "Desk lamp"}, token)
+    page.wait_for_function("window.seen.events.length > 0", timeout=TIMEOUT_MS)
+    check(page.evaluate("window.seen.events[0]") == ["item.created", "Desk lamp"],
+          "the snippet receives item.created")
+
+    call(base, "POST", "/api/v1/auth/logout", None, token)
+    page.wait_for_function("window.seen.signedOut === 1", timeout=TIMEOUT_MS)
+    check(page.evaluate("window.seen.sockets") == 1, "logout (1008 unauthorized): no reconnect")
+
+    page.evaluate("window.seen = { events: [], signedOut: 0, sockets: 0, joined: false }")
+    watch(page, base, token)  # the revoked token: the upgrade is refused with 401
+    page.wait_for_function("window.seen.signedOut === 1", timeout=TIMEOUT_MS)
+    # The first retry would come 250-750 ms after a network failure.
+    page.wait_for_timeout(1500)
+    check(page.evaluate("window.seen.sockets") == 1, "401 at the upgrade: no retry")
+    page.close()
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    work = tempfile.mkdtemp(prefix="backend-api-browser.")
+    # The client's page: another origin than the API, allowed by CORS_ORIGINS.
+    page_origin = serve_page(
+        f"<!doctype html><script>{HARNESS}</script><script>{realtime_snippet()}</script>")
+    server, base = start_server(binary, work, page_origin)
+    ok = False
+    try:
+        status, _ = call(base, "POST", "/api/v1/auth/register", {"email": EMAIL, "password": PASSWORD})
+        check(status == 201, "register")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+            swagger(browser, base)
+            client(browser, base, page_origin)
+            browser.close()
+        ok = True
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        if ok:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"server log kept in {work}/server.log", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
