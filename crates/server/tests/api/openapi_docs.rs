@@ -6,7 +6,7 @@ use crate::helpers::{Backend, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// The codes API.md's error table allows for a status.
+/// The codes the error table (docs/api.md) allows for a status.
 fn codes_for(status: u16) -> &'static [&'static str] {
     match status {
         400 => &[
@@ -90,5 +90,19 @@ async fn secured_operations_accept_the_password_flow_and_errors_have_real_exampl
         script.contains(r#""validatorUrl": "none""#),
         "the validator badge would call validator.swagger.io:\n{script}"
     );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_api_reference_names_every_path_of_the_openapi_document() {
+    let reference = include_str!("../../../../docs/api.md");
+    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    for path in doc["paths"].as_object().unwrap().keys() {
+        assert!(
+            reference.contains(&format!("{path}`")),
+            "docs/api.md does not describe {path}"
+        );
+    }
     app.cleanup().await;
 }
