@@ -4,6 +4,7 @@
 //! body's bytes written straight to the socket. No HTTP/1 dispatcher, and
 //! none of its two 8 KiB buffers, stays with an open socket.
 
+use super::header::{self, Header, HeaderError};
 use super::hub::Outbound;
 use super::outgoing::{self, Body, Outgoing};
 use super::session::MAX_FRAME;
@@ -58,7 +59,8 @@ pub enum Message {
 /// Why the client's bytes can't be read as WebSocket messages.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// A frame, or a message continued over frames, over the size limit.
+    /// A frame, or a message continued over frames, over the size limit:
+    /// refused on the frame's header, before its payload is buffered.
     #[error("frame too large")]
     TooLarge,
     /// A text message that is not UTF-8.
@@ -68,6 +70,10 @@ pub enum ReadError {
     /// continuation out of place.
     #[error("protocol error: {0}")]
     Protocol(ProtocolError),
+    /// A frame header no client may send (reserved bits, no mask, a
+    /// fragmented control frame).
+    #[error("protocol error: {0}")]
+    Header(#[from] HeaderError),
     /// The socket failed.
     #[error("socket: {0}")]
     Io(#[from] std::io::Error),
@@ -101,6 +107,9 @@ impl Incoming {
     /// read that doesn't complete loses nothing.
     pub async fn recv(&mut self) -> Option<Result<Message, ReadError>> {
         loop {
+            if let Err(error) = self.check_header() {
+                return Some(Err(error));
+            }
             match self.codec.decode(&mut self.buf) {
                 Ok(Some(frame)) => match self.message(frame) {
                     Ok(Some(message)) => return Some(Ok(message)),
@@ -117,6 +126,26 @@ impl Incoming {
                 Err(error) => return Some(Err(error.into())),
             }
         }
+    }
+
+    /// Refuses the frame at the start of the buffer on its header alone,
+    /// before its payload is buffered: one over the size limit, alone or
+    /// with the message it continues, or a header no client may send. The
+    /// header stays in the buffer, so reading on fails the same way.
+    fn check_header(&mut self) -> Result<(), ReadError> {
+        let Some(header) = Header::read(&self.buf)? else {
+            return Ok(());
+        };
+        let continued = match &self.continued {
+            Some((_, bytes)) if header.opcode == header::CONTINUATION => bytes.len(),
+            _ => 0,
+        };
+        let limit = u64::try_from(self.max_size.saturating_sub(continued)).unwrap_or(u64::MAX);
+        if header.length > limit {
+            self.continued = None;
+            return Err(ReadError::TooLarge);
+        }
+        Ok(())
     }
 
     /// The message `frame` completes, if any.
