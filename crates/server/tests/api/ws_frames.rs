@@ -2,12 +2,14 @@
 //! (size, reserved bits) before their payload is buffered, frames that are
 //! no JSON object, and the per-user and per-connection caps.
 
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::binary::Binary;
+use crate::helpers::{Backend, PASSWORD, spawn_app};
 use crate::realtime::raw_upgrade;
 use crate::ws::{WAIT, join, next, next_of, send};
 use futures_util::SinkExt;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -15,10 +17,11 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const MASK: [u8; 4] = [9, 8, 7, 6];
 
-/// An upgraded `/ws` connection as a raw TCP socket, past the `101`.
-async fn raw_socket(app: &TestApp, access: &str) -> BufReader<TcpStream> {
+/// An upgraded `/ws` connection to the server at `address`, as a raw TCP
+/// socket past the `101`.
+async fn raw_socket(address: &str, access: &str) -> BufReader<TcpStream> {
     let bearer = format!("authorization: Bearer {access}\r\n");
-    let mut socket = BufReader::new(raw_upgrade(app, "/ws", &bearer).await);
+    let mut socket = BufReader::new(raw_upgrade(address, "/ws", &bearer).await);
     let mut line = String::new();
     socket.read_line(&mut line).await.unwrap();
     assert!(line.starts_with("HTTP/1.1 101"), "{line}");
@@ -89,13 +92,13 @@ async fn oversized_frames_are_refused_on_their_header() {
     let ada = app.access_token("ada@example.com").await;
     // A declared length far past 64 KiB, then only a little of the payload.
     for length in [1 << 40, 1 << 20, 64 * 1024 + 1] {
-        let mut socket = raw_socket(&app, &ada).await;
+        let mut socket = raw_socket(&app.address, &ada).await;
         socket.write_all(&header(0x81, length)).await.unwrap();
         socket.write_all(&[b'a'; 1024]).await.unwrap();
         assert_eq!(close_code(&mut socket).await, Some(1009), "{length}");
     }
     // Continued frames whose running total passes 64 KiB.
-    let mut socket = raw_socket(&app, &ada).await;
+    let mut socket = raw_socket(&app.address, &ada).await;
     socket
         .write_all(&frame(0x01, &[b'a'; 60 * 1024]))
         .await
@@ -107,16 +110,30 @@ async fn oversized_frames_are_refused_on_their_header() {
 }
 
 #[tokio::test]
-async fn malformed_headers_close_with_1002() {
-    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
-    let ada = app.access_token("ada@example.com").await;
+async fn malformed_headers_close_with_1002_and_log_no_error() {
+    let mut server = Binary::start(&[("LOG_FORMAT", "json")], Stdio::piped()).await;
+    let credentials = json!({"email": "ada@example.com", "password": PASSWORD});
+    server
+        .post_json("/api/v1/auth/register", &credentials, None)
+        .await;
+    let pair = server.login(&credentials).await;
+    let ada = pair["access_token"].as_str().unwrap();
     // RSV1 set (no extension was negotiated); a ping without FIN.
     for first in [0xc1, 0x09] {
-        let mut socket = raw_socket(&app, &ada).await;
+        let mut socket = raw_socket(&server.base, ada).await;
         socket.write_all(&frame(first, b"{}")).await.unwrap();
         assert_eq!(close_code(&mut socket).await, Some(1002), "{first:#x}");
     }
-    app.cleanup().await;
+    let logs = server.kill_and_read_stderr();
+    assert!(logs.contains("request finished"), "the logs were captured");
+    let errors: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains(r#""level":"ERROR""#))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "a client's mistake logged as an error: {errors:?}"
+    );
 }
 
 #[tokio::test]
