@@ -13,6 +13,8 @@ pub(super) struct Header {
     pub opcode: u8,
     /// The declared payload length, in bytes.
     pub length: u64,
+    /// The header's own length, in bytes (mask included).
+    pub size: usize,
 }
 
 /// A header no client may send.
@@ -46,18 +48,22 @@ impl Header {
         if opcode & 0x08 != 0 && first & 0x80 == 0 {
             return Err(HeaderError::FragmentedControl);
         }
-        let length = match second & 0x7f {
+        let (length, extended) = match second & 0x7f {
             126 => match rest.first_chunk::<2>() {
-                Some(bytes) => u64::from(u16::from_be_bytes(*bytes)),
+                Some(bytes) => (u64::from(u16::from_be_bytes(*bytes)), 2),
                 None => return Ok(None),
             },
             127 => match rest.first_chunk::<8>() {
-                Some(bytes) => u64::from_be_bytes(*bytes),
+                Some(bytes) => (u64::from_be_bytes(*bytes), 8),
                 None => return Ok(None),
             },
-            short => u64::from(short),
+            short => (u64::from(short), 0),
         };
-        Ok(Some(Self { opcode, length }))
+        Ok(Some(Self {
+            opcode,
+            length,
+            size: 2 + extended + 4,
+        }))
     }
 }
 
@@ -72,7 +78,8 @@ mod tests {
             Header::read(&[0x81, 0x85]),
             Ok(Some(Header {
                 opcode: 1,
-                length: 5
+                length: 5,
+                size: 6
             }))
         );
         assert_eq!(Header::read(&[0x82, 0xfe, 0x01]), Ok(None));
@@ -86,7 +93,8 @@ mod tests {
             Header::read(&huge),
             Ok(Some(Header {
                 opcode: CONTINUATION + 1,
-                length: 1 << 40
+                length: 1 << 40,
+                size: 14
             }))
         );
     }

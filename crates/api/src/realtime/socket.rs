@@ -100,6 +100,10 @@ pub struct Incoming {
     continued: Option<(bool, BytesMut)>,
     /// Whether the client's close frame came.
     closed: bool,
+    /// Bytes of a frame refused on its header still to be dropped as they
+    /// arrive (never buffered), so the client's answering close can be
+    /// read behind it.
+    skip: u64,
 }
 
 impl Incoming {
@@ -107,17 +111,20 @@ impl Incoming {
     /// read that doesn't complete loses nothing.
     pub async fn recv(&mut self) -> Option<Result<Message, ReadError>> {
         loop {
-            if let Err(error) = self.check_header() {
-                return Some(Err(error));
-            }
-            match self.codec.decode(&mut self.buf) {
-                Ok(Some(frame)) => match self.message(frame) {
-                    Ok(Some(message)) => return Some(Ok(message)),
-                    Ok(None) => continue,
-                    Err(error) => return Some(Err(error)),
-                },
-                Ok(None) => {}
-                Err(error) => return Some(Err(error.into())),
+            self.skip_refused();
+            if self.skip == 0 {
+                if let Err(error) = self.check_header() {
+                    return Some(Err(error));
+                }
+                match self.codec.decode(&mut self.buf) {
+                    Ok(Some(frame)) => match self.message(frame) {
+                        Ok(Some(message)) => return Some(Ok(message)),
+                        Ok(None) => continue,
+                        Err(error) => return Some(Err(error)),
+                    },
+                    Ok(None) => {}
+                    Err(error) => return Some(Err(error.into())),
+                }
             }
             self.buf.reserve(READ_AHEAD);
             match self.io.read_buf(&mut self.buf).await {
@@ -130,8 +137,9 @@ impl Incoming {
 
     /// Refuses the frame at the start of the buffer on its header alone,
     /// before its payload is buffered: one over the size limit, alone or
-    /// with the message it continues, or a header no client may send. The
-    /// header stays in the buffer, so reading on fails the same way.
+    /// with the message it continues (its bytes are then dropped as they
+    /// arrive, see [`Incoming::skip_refused`]), or a header no client may
+    /// send (which stays in the buffer: reading on fails the same way).
     fn check_header(&mut self) -> Result<(), ReadError> {
         let Some(header) = Header::read(&self.buf)? else {
             return Ok(());
@@ -143,9 +151,21 @@ impl Incoming {
         let limit = u64::try_from(self.max_size.saturating_sub(continued)).unwrap_or(u64::MAX);
         if header.length > limit {
             self.continued = None;
+            self.skip = header
+                .length
+                .saturating_add(u64::try_from(header.size).unwrap_or(0));
             return Err(ReadError::TooLarge);
         }
         Ok(())
+    }
+
+    /// Drops what arrived of a frame refused on its header.
+    fn skip_refused(&mut self) {
+        let arrived = usize::try_from(self.skip)
+            .unwrap_or(usize::MAX)
+            .min(self.buf.len());
+        drop(self.buf.split_to(arrived));
+        self.skip -= u64::try_from(arrived).unwrap_or(0);
     }
 
     /// The message `frame` completes, if any.
@@ -258,6 +278,7 @@ fn split(upgraded: Upgraded, max_size: usize) -> (Incoming, Writer) {
         max_size,
         continued: None,
         closed: false,
+        skip: 0,
     };
     (incoming, Writer(write))
 }
@@ -413,6 +434,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_frame_refused_on_its_header_is_dropped_as_it_arrives() {
+        let (mut incoming, _writer, mut client) = connected(&[]).await;
+        let too_large = frame(FIN | TEXT, &[b'a'; 100], false);
+        client
+            .write_all(&too_large[..20])
+            .await
+            .expect("a loopback socket works");
+        let refused = incoming.recv().await;
+        assert!(
+            matches!(refused, Some(Err(ReadError::TooLarge))),
+            "{refused:?}"
+        );
+        client
+            .write_all(&too_large[20..])
+            .await
+            .expect("a loopback socket works");
+        client
+            .write_all(&frame(FIN | 0x8, &[0x03, 0xe8], false))
+            .await
+            .expect("a loopback socket works");
+        let close = incoming.recv().await;
+        assert!(matches!(close, Some(Ok(Message::Close(_)))), "{close:?}");
+    }
+
+    #[tokio::test]
     async fn malformed_frames_are_refused() {
         let not_utf8 = received(&[frame(FIN | TEXT, &[0xc3, 0x28], false)]).await;
         assert!(
@@ -421,7 +467,7 @@ mod tests {
         );
         let unmasked = received(&[frame(FIN | TEXT, b"hi", true)]).await;
         assert!(
-            matches!(unmasked[..], [Err(ReadError::Protocol(_))]),
+            matches!(unmasked[..], [Err(ReadError::Header(_))]),
             "{unmasked:?}"
         );
         let stray = received(&[frame(FIN | CONTINUATION, b"x", false)]).await;
