@@ -250,13 +250,9 @@ async fn on_text(
     pending: &mut Pending,
     text: &str,
 ) -> Result<(), Closed> {
-    let frame = match serde_json::from_str::<AgentFrame>(text) {
+    let frame = match frames::parse::<AgentFrame>(text) {
         Ok(frame) => frame,
-        Err(_) => {
-            let reference = serde_json::from_str::<Value>(text)
-                .ok()
-                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_else(|| "frame".to_owned());
+        Err(reference) => {
             return session
                 .text(frames::error("bad_request", "malformed frame", &reference))
                 .await;

@@ -2,6 +2,7 @@
 //! once into a `ByteString` whose bytes every recipient shares.
 
 use bytestring::ByteString;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -42,12 +43,23 @@ impl ClientFrame {
     /// Parses a text frame; on failure, says which frame type it claimed to
     /// be (for the error's `ref`).
     pub fn parse(text: &str) -> Result<Self, String> {
-        serde_json::from_str(text).map_err(|_| {
-            serde_json::from_str::<Value>(text)
-                .ok()
-                .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_else(|| "frame".to_owned())
-        })
+        parse(text)
+    }
+}
+
+/// Parses a client's text frame, which must be one JSON object (serde would
+/// read a struct from an array too); on failure, says which frame type it
+/// claimed to be (for the error's `ref`), or `frame`.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let object = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{');
+    match serde_json::from_str(text) {
+        Ok(frame) if object => Ok(frame),
+        _ => Err(serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| "frame".to_owned())),
     }
 }
 
@@ -199,6 +211,14 @@ mod tests {
             ClientFrame::parse(r#"{"type":"dance"}"#).err().as_deref(),
             Some("dance")
         );
+        for not_an_object in [r#"["join", "items"]"#, r#""join""#, "7", "null"] {
+            assert_eq!(
+                ClientFrame::parse(not_an_object).err().as_deref(),
+                Some("frame"),
+                "{not_an_object}"
+            );
+        }
+        assert!(ClientFrame::parse(" \n{\"type\":\"ping\"}").is_ok());
     }
 
     #[test]

@@ -16,19 +16,25 @@ pub(super) fn ordered_close(signal: Result<CloseSignal, RecvError>) -> Option<Cl
 
 /// What the client sent, or the close it calls for: `None` when the
 /// client is gone, 1009 for a frame over the limit, 1007 for text that is
-/// not UTF-8, 1002 for anything else malformed.
+/// not UTF-8, 1002 for anything else malformed. The client's mistakes are
+/// logged at DEBUG only: a client must not be able to fill the logs.
 pub(super) fn received(
     item: Option<Result<Message, ReadError>>,
 ) -> Result<Message, Option<CloseReason>> {
-    match item {
-        None | Some(Err(ReadError::Io(_))) => Err(None),
-        Some(Err(ReadError::TooLarge)) => Err(Some(reason(CloseCode::Size, "frame too large"))),
-        Some(Err(ReadError::NotUtf8)) => Err(Some(reason(CloseCode::Invalid, "text is not UTF-8"))),
-        Some(Err(ReadError::Protocol(_))) => {
-            Err(Some(reason(CloseCode::Protocol, "protocol error")))
+    let error = match item {
+        Some(Ok(message)) => return Ok(message),
+        None => return Err(None),
+        Some(Err(error)) => error,
+    };
+    tracing::debug!(%error, "closing a connection on what the client sent");
+    Err(match error {
+        ReadError::Io(_) => None,
+        ReadError::TooLarge => Some(reason(CloseCode::Size, "frame too large")),
+        ReadError::NotUtf8 => Some(reason(CloseCode::Invalid, "text is not UTF-8")),
+        ReadError::Protocol(_) | ReadError::Header(_) => {
+            Some(reason(CloseCode::Protocol, "protocol error"))
         }
-        Some(Ok(message)) => Ok(message),
-    }
+    })
 }
 
 /// A close with `code` and `text`.

@@ -4,8 +4,10 @@
 pub mod agent;
 mod bucket;
 pub mod frames;
+mod header;
 pub mod hub;
 mod incoming;
+mod joining;
 mod outgoing;
 pub mod rooms;
 pub mod sequencer;
@@ -20,7 +22,12 @@ use domain::ports::{EventLog, Notifier, Revoked};
 use hub::Hub;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
+
+/// How long a join waits for the events committed before it to be
+/// released; past it (a transaction left open on the database holds the
+/// log back, decision 0007) the join goes on with what was released.
+const CATCH_UP_WAIT: Duration = Duration::from_secs(5);
 
 /// WebSocket settings.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +71,9 @@ pub struct Realtime {
     /// Settings.
     pub config: RealtimeConfig,
     kick: Arc<Notify>,
+    /// How far this instance's sequencer has delivered the log to the hub
+    /// ([`EventLog::released_through`] after each release).
+    delivered: Arc<watch::Sender<i64>>,
 }
 
 impl Realtime {
@@ -71,11 +81,13 @@ impl Realtime {
     pub fn new(config: RealtimeConfig, events: Arc<dyn EventLog>) -> (Self, hub::HubTask) {
         let kick = Arc::new(Notify::new());
         let (hub, task) = Hub::new(config.max_connections_per_user, kick.clone());
+        let delivered = Arc::new(watch::Sender::new(events.released_through()));
         let realtime = Self {
             hub,
             events,
             config,
             kick,
+            delivered,
         };
         (realtime, task)
     }
@@ -97,8 +109,33 @@ impl Realtime {
             self.events.clone(),
             self.hub.clone(),
             self.kick.clone(),
+            self.delivered.clone(),
             relay_every,
         )
+    }
+
+    /// Returns once every event committed before the call has been
+    /// released and handed to the hub (or after [`CATCH_UP_WAIT`]): a
+    /// join that then reads the latest seq sees them all, and none of them
+    /// reaches it as new.
+    ///
+    /// # Errors
+    /// When the event log can't be read.
+    pub async fn caught_up(&self) -> Result<(), domain::RepoError> {
+        let written = self.events.written_through().await?;
+        let mut delivered = self.delivered.subscribe();
+        if *delivered.borrow_and_update() >= written {
+            return Ok(());
+        }
+        self.kick.notify_one();
+        let caught_up = delivered.wait_for(|through| *through >= written);
+        if tokio::time::timeout(CATCH_UP_WAIT, caught_up)
+            .await
+            .is_err()
+        {
+            tracing::debug!(written, "a join went on before the log caught up");
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use super::hub::Hub;
 use domain::ports::EventLog;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 /// How long the log is left alone after a release that found events still
 /// held back by running transactions: long enough for several writes to
@@ -15,8 +15,15 @@ use tokio::sync::Notify;
 const SETTLE_WAIT: Duration = Duration::from_millis(10);
 
 /// Runs forever: after every kick, and every `relay_every` regardless,
-/// releases what the log can release and delivers it.
-pub async fn run(events: Arc<dyn EventLog>, hub: Hub, kick: Arc<Notify>, relay_every: Duration) {
+/// releases what the log can release and delivers it, then tells
+/// `delivered` how far the log is released.
+pub async fn run(
+    events: Arc<dyn EventLog>,
+    hub: Hub,
+    kick: Arc<Notify>,
+    delivered: Arc<watch::Sender<i64>>,
+    relay_every: Duration,
+) {
     let mut relay = tokio::time::interval(relay_every);
     let mut held_back: Option<Duration> = None;
     loop {
@@ -34,13 +41,18 @@ pub async fn run(events: Arc<dyn EventLog>, hub: Hub, kick: Arc<Notify>, relay_e
                     _ => SETTLE_WAIT,
                 });
                 crate::metrics::events_published(released.events.len());
-                if released.events.is_empty() {
-                    continue;
+                if !released.events.is_empty() {
+                    for event in released.events {
+                        hub.event(Arc::new(event));
+                    }
+                    hub.released();
                 }
-                for event in released.events {
-                    hub.event(Arc::new(event));
-                }
-                hub.released();
+                let through = events.released_through();
+                delivered.send_if_modified(|was| {
+                    let moved = through > *was;
+                    *was = (*was).max(through);
+                    moved
+                });
             }
             Err(error) => {
                 held_back = None;

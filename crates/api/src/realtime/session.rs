@@ -7,18 +7,21 @@ use super::bucket::TokenBucket;
 use super::frames::{self, ClientFrame};
 use super::hub::{CloseSignal, ConnId};
 use super::incoming::{self, Received};
+use super::joining::join;
 use super::outgoing::{Closed, Outgoing};
 use super::rooms::Room;
 use super::socket::{CloseCode, CloseReason, Incoming, Message};
 use domain::model::Principal;
 use domain::services::{AgentService, ItemService};
+use std::collections::HashSet;
 use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// Largest client frame accepted (bytes); a larger one closes with 1009.
 pub const MAX_FRAME: usize = 64 * 1024;
-/// Events replayed per log query.
-const REPLAY_BATCH: u64 = 1000;
+/// Rooms one connection may be in at once; a join past it gets `error`
+/// `rate_limited`.
+pub const MAX_ROOMS: usize = 100;
 
 /// Everything one connection needs.
 pub struct Connection {
@@ -50,6 +53,8 @@ type Ending = Option<CloseReason>;
 struct State {
     bucket: TokenBucket,
     last_heard: Instant,
+    /// The rooms joined (by canonical name), for [`MAX_ROOMS`].
+    rooms: HashSet<String>,
 }
 
 /// Runs the connection until either side ends it, and gives the reading
@@ -74,6 +79,7 @@ pub fn run(
         let mut state = State {
             bucket: TokenBucket::new(config.frames_per_second),
             last_heard: Instant::now(),
+            rooms: HashSet::new(),
         };
         let ending: Ending = loop {
             tokio::select! {
@@ -156,6 +162,7 @@ async fn on_text(
         ClientFrame::Ping { id } => session.text(frames::pong(&id)).await,
         ClientFrame::Leave { room } => {
             let name = Room::parse(&room).map_or(room, |r| r.name());
+            state.rooms.remove(&name);
             session.forget(name.clone()).await?;
             conn.realtime.hub.leave(conn.id, name);
             Ok(())
@@ -165,132 +172,21 @@ async fn on_text(
             conn.realtime.hub.publish(conn.id, name, data);
             Ok(())
         }
-        ClientFrame::Join { room, since } => join(conn, session, &room, since).await,
-    }
-}
-
-/// Joins `requested`: replays its log `since` a seq if asked, then sends
-/// `joined`. Live frames wait in the hub queue from before the hub knows
-/// the member until after `joined`, and then only events past the replay
-/// are sent: no gap, no duplicate.
-async fn join(
-    conn: &mut Connection,
-    session: &mut Outgoing,
-    requested: &str,
-    since: Option<i64>,
-) -> Result<(), Closed> {
-    let Some(room) = authorized(conn, requested).await else {
-        return session
-            .text(frames::error(
-                "forbidden",
-                "you may not join this room",
-                requested,
-            ))
-            .await;
-    };
-    let name = room.name();
-    session.hold().await?;
-    conn.realtime.hub.join(conn.id, room.clone()).await;
-    let Some(stream) = room.stream() else {
-        session.text(frames::joined(&name, 0)).await?;
-        return session.release(Some((name, 0))).await;
-    };
-    let log = &conn.realtime.events;
-    let (latest, pruned) = match (
-        log.latest_seq(stream).await,
-        log.pruned_through(stream).await,
-    ) {
-        (Ok(latest), Ok(pruned)) => (latest, pruned),
-        (Err(error), _) | (_, Err(error)) => {
-            tracing::warn!(%error, "event log unavailable for a join");
-            session
-                .text(frames::error(
-                    "unavailable",
-                    "the event log is unavailable",
-                    &name,
-                ))
-                .await?;
-            return session.release(None).await;
-        }
-    };
-    if let Some(since) = since {
-        if since < pruned {
-            session
-                .text(frames::error(
-                    "resync_required",
-                    "events were lost to retention; reload over REST",
-                    &name,
-                ))
-                .await?;
-        } else {
-            replay(conn, session, &room, since, latest).await?;
-        }
-    }
-    session.text(frames::joined(&name, latest)).await?;
-    session.release(Some((name, latest))).await
-}
-
-/// Sends the room's events in (since, latest] that the caller may see.
-async fn replay(
-    conn: &Connection,
-    session: &mut Outgoing,
-    room: &Room,
-    mut since: i64,
-    latest: i64,
-) -> Result<(), Closed> {
-    let Some(stream) = room.stream() else {
-        return Ok(());
-    };
-    let name = room.name();
-    let filter = room.filter(&conn.principal);
-    while since < latest {
-        let batch = match conn
-            .realtime
-            .events
-            .replay(stream, since, filter, REPLAY_BATCH)
-            .await
-        {
-            Ok(batch) => batch,
-            Err(error) => {
-                tracing::warn!(%error, "event log replay failed");
+        ClientFrame::Join { room, since } => {
+            let name = Room::parse(&room).map_or_else(|| room.clone(), |r| r.name());
+            if state.rooms.len() >= MAX_ROOMS && !state.rooms.contains(&name) {
                 return session
                     .text(frames::error(
-                        "resync_required",
-                        "replay failed; reload over REST",
-                        &name,
+                        "rate_limited",
+                        "over 100 rooms on one connection; leave one first",
+                        &room,
                     ))
                     .await;
             }
-        };
-        let Some(last) = batch.last().map(|e| e.seq) else {
-            break;
-        };
-        for event in batch.iter().take_while(|e| e.seq <= latest) {
-            session
-                .text(frames::event(&name, event.seq, &event.kind, &event.data))
-                .await?;
+            if join(conn, session, &room, since).await? {
+                state.rooms.insert(name);
+            }
+            Ok(())
         }
-        since = last;
-    }
-    Ok(())
-}
-
-/// The room, if the caller may join it.
-async fn authorized(conn: &Connection, requested: &str) -> Option<Room> {
-    let room = Room::parse(requested)?;
-    match &room {
-        Room::Items | Room::Agents | Room::Chat(_) => Some(room),
-        Room::Item(id) => conn
-            .items
-            .get(&conn.principal, *id)
-            .await
-            .ok()
-            .map(|_| room),
-        Room::Agent(id) => conn
-            .agents
-            .get(&conn.principal, *id)
-            .await
-            .ok()
-            .map(|_| room),
     }
 }

@@ -41,6 +41,26 @@ pub(super) fn handshake(req: &HttpRequest, source: &TokenSource) -> Result<HttpR
     Ok(HttpResponse::from(response.finish()).map_into_boxed_body())
 }
 
+/// How long a client refused for having too many open sockets is told to
+/// wait (`Retry-After`, like every 429): a socket frees up whenever one of
+/// the user's closes.
+const SOCKETS_RETRY_AFTER_SECS: u64 = 1;
+
+/// 429 `rate_limited` for an upgrade over `WS_MAX_CONNECTIONS_PER_USER`,
+/// with `Retry-After`.
+fn too_many_sockets() -> HttpResponse {
+    let mut response = HttpResponse::from_error(ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many open sockets for this user",
+    ));
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(SOCKETS_RETRY_AFTER_SECS),
+    );
+    response
+}
+
 /// Puts `takeover` in `response`, the `101` of [`handshake`].
 pub(super) fn taken_over(mut response: HttpResponse, takeover: Takeover) -> HttpResponse {
     response.extensions_mut().insert(takeover);
@@ -113,13 +133,9 @@ pub async fn ws(
         queue,
         close,
     };
-    let id = realtime.hub.connect(registration).await.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many open sockets for this user",
-        )
-    })?;
+    let Some(id) = realtime.hub.connect(registration).await else {
+        return Ok(too_many_sockets());
+    };
     let connection = Connection {
         principal,
         id,

@@ -51,6 +51,18 @@ pub trait EventLog: Send + Sync {
     /// [`RepoError::Unexpected`] only.
     async fn release(&self) -> Result<Released, RepoError>;
 
+    /// A seq at or above every event written so far, committed or not:
+    /// whatever committed before this call has a seq at most this, and is
+    /// released once [`EventLog::released_through`] reaches it.
+    ///
+    /// # Errors
+    /// [`RepoError::Unexpected`] only.
+    async fn written_through(&self) -> Result<i64, RepoError>;
+
+    /// Every event with a seq up to this has been released by this log
+    /// (or will never exist).
+    fn released_through(&self) -> i64;
+
     /// Up to `limit` released events of `stream` after `since` that pass
     /// `filter`, in seq order.
     ///

@@ -17,8 +17,9 @@ pub trait Notifier: Send + Sync {
     /// Events were committed to the log: release and deliver them soon.
     fn events_written(&self);
 
-    /// Sessions of `user` were revoked (or the user disabled or deleted):
-    /// their live sockets must close with 1008 `unauthorized`.
+    /// Sessions of `user` were revoked (or the user disabled or deleted),
+    /// or what they may see changed (a role change): their live sockets
+    /// must close with 1008 `unauthorized`.
     fn sessions_revoked(&self, user: UserId, which: Revoked);
 
     /// The token of `agent` was rotated: its live connection, which used

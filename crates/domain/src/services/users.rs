@@ -200,7 +200,8 @@ impl UserService {
     }
 
     /// Changes a user's role or disabled flag (admins only). Disabling
-    /// revokes every session of that user at once.
+    /// revokes every session of that user at once; disabling or a role
+    /// change closes the user's live sockets.
     ///
     /// # Errors
     /// [`ServiceError::Forbidden`] for non-admins; [`ServiceError::NotFound`].
@@ -225,6 +226,12 @@ impl UserService {
             .ok_or(ServiceError::NotFound)?;
         if change.disabled == Some(true) {
             self.ports.sessions.revoke_all(id, None, now).await?;
+        }
+        if change.disabled == Some(true) || change.role.is_some() {
+            // A socket sees what its principal's role allowed when it
+            // opened: it closes, and a new one (even with the same access
+            // token: the role is read from the database at the upgrade)
+            // sees what the new role allows.
             self.ports
                 .notifier
                 .sessions_revoked(id, Revoked::AllBut(None));

@@ -55,6 +55,17 @@ impl EventLog for InMemoryEvents {
         })
     }
 
+    /// Seqs are given at release: what is pending gets the next ones.
+    async fn written_through(&self) -> Result<i64, RepoError> {
+        let rows = lock(&self.0.events);
+        let pending = i64::try_from(rows.pending.len()).unwrap_or(i64::MAX);
+        Ok(rows.last_seq.saturating_add(pending))
+    }
+
+    fn released_through(&self) -> i64 {
+        lock(&self.0.events).last_seq
+    }
+
     async fn replay(
         &self,
         stream: Stream,

@@ -77,10 +77,23 @@ pub(super) fn watermark_postgres(covered: i64) -> Sql {
         .push("s.last, (SELECT pg_current_xact_id() WHERE s.last > ")
         .bind(covered)
         .push(")::text AS mine, set_config('synchronous_commit', 'off', true) AS commit_mode ")
-        .push("FROM (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END ")
-        .push("AS last FROM events_id_seq) s");
+        .push("FROM (")
+        .push(LAST_ID_POSTGRES)
+        .push(") s");
     sql
 }
+
+/// PostgreSQL: the highest id the sequence has handed out (`last`; 0 when
+/// none), committed or not.
+pub(super) fn last_written_postgres() -> Sql {
+    let mut sql = Sql::new(DbBackend::Postgres);
+    sql.push(LAST_ID_POSTGRES);
+    sql
+}
+
+/// The highest id `events_id_seq` has handed out, as `last`.
+const LAST_ID_POSTGRES: &str =
+    "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS last FROM events_id_seq";
 
 /// SQLite: the highest id written and committed (0 when none). With one
 /// writer at a time, ids are taken in commit order.

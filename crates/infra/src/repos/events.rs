@@ -219,6 +219,30 @@ impl EventLog for SeaEventLog {
         Ok(Released { events, waiting })
     }
 
+    #[tracing::instrument(name = "events.written_through", skip_all)]
+    async fn written_through(&self) -> Result<i64, RepoError> {
+        let context = "reading the last event id";
+        let sql = if self.db.is_postgres() {
+            event_sql::last_written_postgres()
+        } else {
+            event_sql::last_committed_sqlite()
+        };
+        let row = self
+            .db
+            .connection()
+            .query_one_raw(sql.build())
+            .await
+            .map_err(unexpected(context))?;
+        match row {
+            Some(row) => row.try_get("", "last").map_err(unexpected(context)),
+            None => Ok(0),
+        }
+    }
+
+    fn released_through(&self) -> i64 {
+        self.mark().through.unwrap_or(0)
+    }
+
     #[tracing::instrument(name = "events.replay", skip_all, fields(stream = stream.as_str(), since))]
     async fn replay(
         &self,

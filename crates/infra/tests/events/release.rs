@@ -17,6 +17,7 @@ on_both!(
     streams_share_one_sequence_of_seqs,
     a_log_opened_later_starts_at_the_end,
     every_log_releases_each_event_once,
+    what_was_committed_is_written_through_until_released,
 );
 
 /// A PostgreSQL server whose default isolation is stricter than
@@ -182,4 +183,21 @@ async fn every_log_releases_each_event_once(db: Db) {
         let got = releaser.await.unwrap();
         assert_eq!(seqs(&got), (1..=total).collect::<Vec<_>>());
     }
+}
+
+async fn what_was_committed_is_written_through_until_released(db: Db) {
+    let ada = user(&db, "ada@example.com").await;
+    let (items, log) = (SeaItems::new(db.clone()), log(&db).await);
+    assert_eq!(log.written_through().await.unwrap(), log.released_through());
+    for n in 0..2 {
+        items
+            .create(&item(ada, &format!("n{n}"), json!({}), base_time()))
+            .await
+            .unwrap();
+    }
+    let written = log.written_through().await.unwrap();
+    assert_eq!(written, 2, "both committed events are covered");
+    assert!(log.released_through() < written, "not released yet");
+    assert_eq!(seqs(&released(&log).await), [1, 2]);
+    assert_eq!(log.released_through(), written);
 }

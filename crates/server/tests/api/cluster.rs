@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// The broker URL from `variable`, or `None` (skip) when unset and not required.
-fn broker(variable: &str) -> Option<String> {
+pub(crate) fn broker(variable: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(url) => Some(url),
         Err(_) if std::env::var("REQUIRE_SERVICES").as_deref() == Ok("1") => {
@@ -22,7 +22,7 @@ fn broker(variable: &str) -> Option<String> {
     }
 }
 
-async fn pair(broker_url: &str) -> Option<(TestApp, TestApp)> {
+pub(crate) async fn pair(broker_url: &str) -> Option<(TestApp, TestApp)> {
     let channel = format!("test-{}", uuid::Uuid::new_v4().simple());
     let extra = [
         ("BROKER_URL", broker_url),

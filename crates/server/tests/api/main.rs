@@ -31,3 +31,5 @@ mod sessions;
 mod shutdown;
 mod users;
 mod ws;
+mod ws_frames;
+mod ws_visibility;

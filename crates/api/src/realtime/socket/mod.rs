@@ -4,6 +4,7 @@
 //! body's bytes written straight to the socket. No HTTP/1 dispatcher, and
 //! none of its two 8 KiB buffers, stays with an open socket.
 
+use super::header::{self, Header, HeaderError};
 use super::hub::Outbound;
 use super::outgoing::{self, Body, Outgoing};
 use super::session::MAX_FRAME;
@@ -58,7 +59,8 @@ pub enum Message {
 /// Why the client's bytes can't be read as WebSocket messages.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// A frame, or a message continued over frames, over the size limit.
+    /// A frame, or a message continued over frames, over the size limit:
+    /// refused on the frame's header, before its payload is buffered.
     #[error("frame too large")]
     TooLarge,
     /// A text message that is not UTF-8.
@@ -68,6 +70,10 @@ pub enum ReadError {
     /// continuation out of place.
     #[error("protocol error: {0}")]
     Protocol(ProtocolError),
+    /// A frame header no client may send (reserved bits, no mask, a
+    /// fragmented control frame).
+    #[error("protocol error: {0}")]
+    Header(#[from] HeaderError),
     /// The socket failed.
     #[error("socket: {0}")]
     Io(#[from] std::io::Error),
@@ -94,6 +100,10 @@ pub struct Incoming {
     continued: Option<(bool, BytesMut)>,
     /// Whether the client's close frame came.
     closed: bool,
+    /// Bytes of a frame refused on its header still to be dropped as they
+    /// arrive (never buffered), so the client's answering close can be
+    /// read behind it.
+    skip: u64,
 }
 
 impl Incoming {
@@ -101,14 +111,20 @@ impl Incoming {
     /// read that doesn't complete loses nothing.
     pub async fn recv(&mut self) -> Option<Result<Message, ReadError>> {
         loop {
-            match self.codec.decode(&mut self.buf) {
-                Ok(Some(frame)) => match self.message(frame) {
-                    Ok(Some(message)) => return Some(Ok(message)),
-                    Ok(None) => continue,
-                    Err(error) => return Some(Err(error)),
-                },
-                Ok(None) => {}
-                Err(error) => return Some(Err(error.into())),
+            self.skip_refused();
+            if self.skip == 0 {
+                if let Err(error) = self.check_header() {
+                    return Some(Err(error));
+                }
+                match self.codec.decode(&mut self.buf) {
+                    Ok(Some(frame)) => match self.message(frame) {
+                        Ok(Some(message)) => return Some(Ok(message)),
+                        Ok(None) => continue,
+                        Err(error) => return Some(Err(error)),
+                    },
+                    Ok(None) => {}
+                    Err(error) => return Some(Err(error.into())),
+                }
             }
             self.buf.reserve(READ_AHEAD);
             match self.io.read_buf(&mut self.buf).await {
@@ -117,6 +133,39 @@ impl Incoming {
                 Err(error) => return Some(Err(error.into())),
             }
         }
+    }
+
+    /// Refuses the frame at the start of the buffer on its header alone,
+    /// before its payload is buffered: one over the size limit, alone or
+    /// with the message it continues (its bytes are then dropped as they
+    /// arrive, see [`Incoming::skip_refused`]), or a header no client may
+    /// send (which stays in the buffer: reading on fails the same way).
+    fn check_header(&mut self) -> Result<(), ReadError> {
+        let Some(header) = Header::read(&self.buf)? else {
+            return Ok(());
+        };
+        let continued = match &self.continued {
+            Some((_, bytes)) if header.opcode == header::CONTINUATION => bytes.len(),
+            _ => 0,
+        };
+        let limit = u64::try_from(self.max_size.saturating_sub(continued)).unwrap_or(u64::MAX);
+        if header.length > limit {
+            self.continued = None;
+            self.skip = header
+                .length
+                .saturating_add(u64::try_from(header.size).unwrap_or(0));
+            return Err(ReadError::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// Drops what arrived of a frame refused on its header.
+    fn skip_refused(&mut self) {
+        let arrived = usize::try_from(self.skip)
+            .unwrap_or(usize::MAX)
+            .min(self.buf.len());
+        drop(self.buf.split_to(arrived));
+        self.skip -= u64::try_from(arrived).unwrap_or(0);
     }
 
     /// The message `frame` completes, if any.
@@ -229,6 +278,7 @@ fn split(upgraded: Upgraded, max_size: usize) -> (Incoming, Writer) {
         max_size,
         continued: None,
         closed: false,
+        skip: 0,
     };
     (incoming, Writer(write))
 }
@@ -271,178 +321,4 @@ async fn run(session: impl Future<Output = Incoming>, body: Body, writer: Writer
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use tokio::net::TcpListener;
-
-    const MAX: usize = 16;
-    const TEXT: u8 = 0x1;
-    const BINARY: u8 = 0x2;
-    const CONTINUATION: u8 = 0x0;
-    const FIN: u8 = 0x80;
-
-    /// A client frame (payload under 126 bytes), masked unless `unmasked`.
-    fn frame(first: u8, payload: &[u8], unmasked: bool) -> Vec<u8> {
-        let mask = [7, 1, 9, 3];
-        let len = u8::try_from(payload.len()).expect("a short payload");
-        let mut bytes = vec![first];
-        if unmasked {
-            bytes.push(len);
-            bytes.extend_from_slice(payload);
-        } else {
-            bytes.push(0x80 | len);
-            bytes.extend_from_slice(&mask);
-            bytes.extend(payload.iter().zip(mask.iter().cycle()).map(|(b, m)| b ^ m));
-        }
-        bytes
-    }
-
-    /// The server's reading half of a loopback connection, given `before`
-    /// (bytes read with the handshake), and the client's socket.
-    async fn connected(before: &[u8]) -> (Incoming, Writer, TcpStream) {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback socket works");
-        let client = TcpStream::connect(listener.local_addr().expect("a loopback socket works"))
-            .await
-            .expect("a loopback socket works");
-        let (io, _) = listener.accept().await.expect("a loopback socket works");
-        let (incoming, writer) = split(
-            Upgraded {
-                io,
-                read: BytesMut::from(before),
-            },
-            MAX,
-        );
-        (incoming, writer, client)
-    }
-
-    async fn received(frames: &[Vec<u8>]) -> Vec<Result<Message, ReadError>> {
-        let (mut incoming, _writer, mut client) = connected(&frames[0]).await;
-        for frame in &frames[1..] {
-            client
-                .write_all(frame)
-                .await
-                .expect("a loopback socket works");
-        }
-        client.shutdown().await.expect("a loopback socket works");
-        let mut messages = Vec::new();
-        while let Some(message) = incoming.recv().await {
-            let failed = message.is_err();
-            messages.push(message);
-            if failed {
-                break;
-            }
-        }
-        messages
-    }
-
-    #[tokio::test]
-    async fn bytes_read_with_the_handshake_and_continued_frames_make_whole_messages() {
-        let messages = received(&[
-            frame(FIN | TEXT, b"first", false),
-            frame(TEXT, b"con", false),
-            frame(FIN | 0x9, b"ping", false),
-            frame(CONTINUATION, b"tin", false),
-            frame(FIN | CONTINUATION, b"ued", false),
-            frame(FIN | BINARY, &[0xff], false),
-        ])
-        .await;
-        let texts: Vec<String> = messages
-            .iter()
-            .map(|m| match m {
-                Ok(Message::Text(text)) => format!("text {text}"),
-                Ok(Message::Ping(bytes)) => format!("ping {}", bytes.len()),
-                Ok(Message::Binary(bytes)) => format!("binary {bytes:?}"),
-                other => format!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(
-            texts,
-            [
-                "text first",
-                "ping 4",
-                "text continued",
-                "binary b\"\\xff\""
-            ]
-        );
-    }
-
-    #[tokio::test]
-    async fn a_frame_or_a_continued_message_over_the_limit_is_too_large() {
-        let one = received(&[frame(FIN | TEXT, &[b'a'; MAX + 1], false)]).await;
-        assert!(matches!(one[..], [Err(ReadError::TooLarge)]), "{one:?}");
-        let continued = received(&[
-            frame(TEXT, &[b'a'; MAX], false),
-            frame(FIN | CONTINUATION, b"b", false),
-        ])
-        .await;
-        assert!(
-            matches!(continued[..], [Err(ReadError::TooLarge)]),
-            "{continued:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn malformed_frames_are_refused() {
-        let not_utf8 = received(&[frame(FIN | TEXT, &[0xc3, 0x28], false)]).await;
-        assert!(
-            matches!(not_utf8[..], [Err(ReadError::NotUtf8)]),
-            "{not_utf8:?}"
-        );
-        let unmasked = received(&[frame(FIN | TEXT, b"hi", true)]).await;
-        assert!(
-            matches!(unmasked[..], [Err(ReadError::Protocol(_))]),
-            "{unmasked:?}"
-        );
-        let stray = received(&[frame(FIN | CONTINUATION, b"x", false)]).await;
-        assert!(
-            matches!(stray[..], [Err(ReadError::Protocol(_))]),
-            "{stray:?}"
-        );
-        let restarted = received(&[frame(TEXT, b"a", false), frame(TEXT, b"b", false)]).await;
-        assert!(
-            matches!(restarted[..], [Err(ReadError::Protocol(_))]),
-            "{restarted:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn the_body_is_written_and_the_socket_ended_once_the_session_is_done() {
-        let (incoming, writer, mut client) = connected(&[]).await;
-        let (outgoing, body) = super::super::outgoing::channel(None);
-        let session = async move {
-            outgoing.close(Some(CloseReason {
-                code: CloseCode::Away,
-                description: None,
-            }));
-            incoming
-        };
-        let client = async move {
-            let mut close = [0; 4];
-            client
-                .read_exact(&mut close)
-                .await
-                .expect("a loopback socket works");
-            // A frame the client sent before it saw the close is read and
-            // dropped; its answering close ends the connection.
-            client
-                .write_all(&frame(FIN | TEXT, b"late", false))
-                .await
-                .expect("a loopback socket works");
-            client
-                .write_all(&frame(FIN | 0x8, &close[2..], false))
-                .await
-                .expect("a loopback socket works");
-            let mut rest = Vec::new();
-            client
-                .read_to_end(&mut rest)
-                .await
-                .expect("a loopback socket works");
-            (close, rest)
-        };
-        let ((), (close, rest)) = tokio::join!(run(session, body, writer), client);
-        assert_eq!(close, [0x88, 2, 0x03, 0xe9]);
-        assert!(rest.is_empty(), "{rest:?}");
-    }
-}
+mod tests;
