@@ -16,6 +16,7 @@ mod cluster;
 mod contract;
 mod errors;
 mod health;
+mod hostile;
 mod items;
 mod json_depth;
 mod logs;
