@@ -15,6 +15,7 @@ mod cli;
 mod cluster;
 mod contract;
 mod errors;
+mod field_paths;
 mod health;
 mod hostile;
 mod items;
