@@ -72,6 +72,7 @@ pub fn build_app(
         .app_data(extract::payload_config(limit))
         .configure(routes::configure)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
+        .wrap(actix_web::middleware::from_fn(middleware::body_deadline))
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

@@ -105,6 +105,7 @@ impl Application {
                 url.to_string()
             }),
             export_traces: settings.otel.is_some(),
+            body_read_timeout: settings.body_read_timeout,
         };
         let app_realtime = realtime.clone();
         let server = http_server(

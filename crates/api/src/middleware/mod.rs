@@ -1,10 +1,12 @@
 //! Middleware of the application.
 
+mod body_deadline;
 mod request;
 mod request_id;
 mod security_headers;
 mod trace_context;
 
+pub use body_deadline::body_deadline;
 pub use request::{RenderedError, request_context};
 pub use request_id::RequestId;
 pub use security_headers::SecurityHeaders;

@@ -9,11 +9,11 @@ use crate::problem::{PROBLEM_JSON, Problem};
 use crate::rate_limit::Limited;
 use crate::state::{ApiConfig, AppState};
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{ResponseHead, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::{Error, HttpMessage, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
@@ -176,12 +176,20 @@ fn with_problem_body(
             replacement.append_header((name.clone(), value.clone()));
         }
     }
+    keep_close(&mut replacement, original.head());
     ServiceResponse::new(
         request,
         replacement
             .content_type(PROBLEM_JSON)
             .body(problem_body(&problem)),
     )
+}
+
+/// Carries over an error's demand to close the connection (a 408).
+fn keep_close(replacement: &mut HttpResponseBuilder, original: &ResponseHead) {
+    if original.connection_type() == ConnectionType::Close {
+        replacement.force_close();
+    }
 }
 
 fn problem_body(problem: &Problem) -> Vec<u8> {
@@ -234,6 +242,7 @@ impl ResponseError for RenderedError {
                 response.append_header((name.clone(), value.clone()));
             }
         }
+        keep_close(&mut response, inner.head());
         let mut response = response
             .content_type(PROBLEM_JSON)
             .body(problem_body(&problem));

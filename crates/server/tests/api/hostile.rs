@@ -1,8 +1,52 @@
-//! Hostile requests cost bounded work: amplifying JSON Patches.
+//! Hostile requests cost bounded work: amplifying JSON Patches, bodies
+//! that never finish arriving.
 
-use crate::helpers::{TestApp, assert_problem, on_both};
+use crate::helpers::{Backend, TestApp, assert_problem, on_both, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Writes `request` on a fresh connection and reads until the server
+/// closes it (at most 20 s): the whole answer, as text.
+pub async fn raw_exchange(app: &TestApp, request: &[u8]) -> String {
+    let address = app.address.trim_start_matches("http://");
+    let mut socket = TcpStream::connect(address).await.unwrap();
+    socket.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), socket.read_to_end(&mut answer))
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A body announced as 1,000 bytes of which 8 arrive: once
+/// `BODY_READ_TIMEOUT_SECS` has passed the answer is a 408 problem and the
+/// connection is closed, instead of held open for as long as the client
+/// likes.
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_a_408_that_closes_the_connection() {
+    let app = spawn_app(Backend::Sqlite, &[("BODY_READ_TIMEOUT_SECS", "1")])
+        .await
+        .unwrap();
+    let answer = raw_exchange(
+        &app,
+        b"POST /api/v1/auth/register HTTP/1.1\r\nHost: test\r\n\
+          Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"email\"",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let lower = answer.to_ascii_lowercase();
+    assert!(
+        lower.contains("content-type: application/problem+json"),
+        "{answer}"
+    );
+    assert!(lower.contains("x-request-id: "), "{answer}");
+    assert!(answer.contains(r#""code":"request_timeout""#), "{answer}");
+    app.cleanup().await;
+}
 
 on_both!(doubling_json_patch_copies_are_refused_early);
 
