@@ -73,6 +73,7 @@ pub fn build_app(
         .configure(routes::configure)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
         .wrap(actix_web::middleware::from_fn(middleware::body_deadline))
+        .wrap(actix_web::middleware::from_fn(middleware::rate_limit))
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

@@ -14,6 +14,7 @@ mod browser;
 mod cli;
 mod cluster;
 mod contract;
+mod cors;
 mod errors;
 mod field_paths;
 mod health;
