@@ -31,5 +31,6 @@ mod realtime;
 mod resources;
 mod sessions;
 mod shutdown;
+mod text_rules;
 mod users;
 mod ws;
