@@ -1,5 +1,5 @@
 //! Hostile requests cost bounded work: amplifying JSON Patches, bodies
-//! that never finish arriving.
+//! that never finish arriving; and broken HTTP gets the API's own answer.
 
 use crate::helpers::{Backend, TestApp, assert_problem, on_both, spawn_app};
 use reqwest::StatusCode;
@@ -81,4 +81,41 @@ async fn doubling_json_patch_copies_are_refused_early(app: &TestApp) {
     let unchanged = app.get_json(&path, &ada).await;
     assert_eq!(unchanged["metadata"], body["metadata"]);
     assert_eq!(unchanged["version"], 1);
+}
+
+/// What the HTTP/1 dispatcher answers by itself — a request line it can't
+/// parse, a head with too many fields, a head that never ends — is still a
+/// problem document with a request id and the security headers.
+#[tokio::test]
+async fn broken_http_is_answered_with_a_problem_and_a_request_id() {
+    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
+    // More header fields than the dispatcher takes (96).
+    let fields: String = (0..100).map(|i| format!("X-Field-{i}: a\r\n")).collect();
+    let huge = format!("GET /health/live HTTP/1.1\r\nHost: test\r\n{fields}\r\n");
+    let cases: [(&[u8], &str); 3] = [
+        (b"NOT A REQUEST LINE\r\n\r\n", "400"),
+        (huge.as_bytes(), "431"),
+        (b"GET /health/live HTTP/1.1\r\nHost: te", "408"),
+    ];
+    for (request, status) in cases {
+        let answer = raw_exchange(&app, request).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{answer}"
+        );
+        let lower = answer.to_ascii_lowercase();
+        for header in [
+            "content-type: application/problem+json",
+            "x-request-id: ",
+            "x-content-type-options: nosniff",
+            "content-security-policy: default-src 'none'",
+        ] {
+            assert!(lower.contains(header), "{status} lacks {header}: {answer}");
+        }
+        let body = answer.split("\r\n\r\n").nth(1).unwrap();
+        let problem: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["status"].as_u64().unwrap().to_string(), status);
+        assert!(problem["request_id"].is_string());
+    }
+    app.cleanup().await;
 }
