@@ -35,11 +35,12 @@ impl MetadataPatch {
     /// [`Self::MAX_OPERATIONS`] operations).
     ///
     /// # Errors
-    /// A [`FieldError`] on `body` for anything but an array of known
-    /// operations with well-formed pointers; on `/N` for the first
-    /// operation past the limit.
+    /// A [`FieldError`] on `body` for anything but an array; on
+    /// `/N/<member>` for a malformed operation N (`/0/op` for an unknown
+    /// op, `/1/path` for a bad pointer, `/2/value` when missing); on `/N`
+    /// for the first operation past the limit.
     pub fn parse(value: Value) -> Result<Self, FieldError> {
-        let Value::Array(operations) = &value else {
+        let Value::Array(operations) = value else {
             return Err(FieldError::new(
                 "body",
                 "must be a JSON Patch array of operations",
@@ -51,9 +52,12 @@ impl MetadataPatch {
                 format!("a patch has at most {} operations", Self::MAX_OPERATIONS),
             ));
         }
-        serde_json::from_value(value)
-            .map(Self)
-            .map_err(|e| FieldError::new("body", format!("not a valid JSON Patch: {e}")))
+        operations
+            .into_iter()
+            .enumerate()
+            .map(|(index, operation)| parse_operation(index, operation))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|operations| Self(Patch(operations)))
     }
 
     /// The operations, in order.
@@ -94,6 +98,42 @@ impl MetadataPatch {
         }
         Attributes::parse(doc, "metadata").map_err(PatchFailure::Invalid)
     }
+}
+
+/// Parses operation `index`; an error names its member (`/0/op`,
+/// `/2/path`, `/1/value` when missing).
+fn parse_operation(index: usize, operation: Value) -> Result<PatchOperation, FieldError> {
+    let malformed_pointer = ["path", "from"]
+        .into_iter()
+        .find(|member| operation.get(member).is_some_and(|p| !is_pointer(p)));
+    serde_path_to_error::deserialize(operation).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let member = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .or(malformed_pointer)
+            .map(str::to_owned)
+            .or_else(|| (path != ".").then(|| path.replace('.', "/")))
+            .unwrap_or_else(|| "op".to_owned());
+        FieldError::new(
+            format!("/{index}/{member}"),
+            format!("not a valid JSON Patch operation: {message}"),
+        )
+    })
+}
+
+/// Whether `value` is an RFC 6901 JSON Pointer: a string, empty or
+/// starting with `/`, whose every `~` is followed by `0` or `1`.
+fn is_pointer(value: &Value) -> bool {
+    let Some(text) = value.as_str() else {
+        return false;
+    };
+    let escapes_ok = text
+        .split('~')
+        .skip(1)
+        .all(|rest| rest.starts_with('0') || rest.starts_with('1'));
+    (text.is_empty() || text.starts_with('/')) && escapes_ok
 }
 
 /// Refuses a `copy` whose value alone would take the document over
@@ -199,8 +239,17 @@ mod tests {
             apply(not_object, json!({})),
             Err(PatchFailure::Invalid(_))
         ));
-        assert!(MetadataPatch::parse(json!([{"op": "frob", "path": "/a"}])).is_err());
-        assert!(MetadataPatch::parse(json!([{"op": "add", "path": "a", "value": 1}])).is_err());
+        let field = |ops: Value| MetadataPatch::parse(ops).map(|_| ()).map_err(|e| e.field);
+        assert_eq!(
+            field(json!([{"op": "frob", "path": "/a"}])),
+            Err("/0/op".into())
+        );
+        let no_slash = json!([{"op": "test", "path": "", "value": {}}, {"op": "add", "path": "a", "value": 1}]);
+        assert_eq!(field(no_slash), Err("/1/path".into()));
+        assert_eq!(
+            field(json!([{"op": "add", "path": "/a"}])),
+            Err("/0/value".into())
+        );
         assert!(MetadataPatch::parse(json!({"op": "add"})).is_err());
     }
 

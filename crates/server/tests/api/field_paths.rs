@@ -74,6 +74,36 @@ async fn wrong_shapes_name_the_field_by_its_path(app: &TestApp) {
         let field = field_of(app, method, path, body.clone(), Some(&ada)).await;
         assert_eq!(field, expected, "{path} {body}");
     }
+    let agent = app
+        .create("/api/v1/agents", &ada, &json!({"name": "probe"}))
+        .await;
+    let metadata = format!("/api/v1/agents/{}/metadata", agent["id"].as_str().unwrap());
+    let patches = [
+        (json!([{"op": "frob", "path": "/a"}]), "/0/op"),
+        (
+            json!([{"op": "remove", "path": "/a"}, {"op": "add", "path": "a", "value": 1}]),
+            "/1/path",
+        ),
+        (json!([{"op": "add", "path": "/a"}]), "/0/value"),
+    ];
+    for (patch, expected) in patches {
+        let response = app
+            .client
+            .patch(app.url(&metadata))
+            .bearer_auth(&ada)
+            .header("content-type", "application/json-patch+json")
+            .json(&patch)
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], expected, "{patch}");
+    }
     let register = "/api/v1/auth/register";
     let wrong = json!({"email": 5, "password": "correct horse"});
     assert_eq!(
