@@ -1,6 +1,11 @@
-//! CORS from `CORS_ORIGINS` (none by default).
+//! CORS from `CORS_ORIGINS` (none by default). The middleware sits inside
+//! the request middleware and outside everything that may refuse a request
+//! (the rate limits, the body deadline, the routes), so every answer to an
+//! allowed origin — a 429, a 413, a 404 — carries its headers, and a
+//! preflight is answered before any limit counts it.
 
 use actix_cors::Cors;
+use actix_web::http::header::HeaderMap;
 use actix_web::http::{Method, header};
 
 /// Allows the configured origins with credentials (browser cookie mode),
@@ -42,4 +47,15 @@ pub fn cors(origins: &[String]) -> Cors {
         cors = cors.allowed_origin(origin);
     }
     cors
+}
+
+/// Removes what `actix-cors` adds to every response, allowed origin or
+/// not (`Access-Control-Allow-Credentials`, `-Expose-Headers`), from an
+/// answer that allows no origin: those headers mean nothing without
+/// `Access-Control-Allow-Origin`, and probes read them as a misconfiguration.
+pub fn strip_without_origin(headers: &mut HeaderMap) {
+    if !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.remove(header::ACCESS_CONTROL_ALLOW_CREDENTIALS);
+        headers.remove(header::ACCESS_CONTROL_EXPOSE_HEADERS);
+    }
 }

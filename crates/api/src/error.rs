@@ -50,6 +50,19 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", detail)
     }
 
+    /// 408 `request_timeout`: the body took longer than `limit` to
+    /// arrive. The answer closes the connection.
+    pub fn request_timeout(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request body did not arrive within {} seconds",
+                limit.as_secs()
+            ),
+        )
+    }
+
     /// 413 `payload_too_large`.
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(
@@ -126,6 +139,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            response.force_close();
+        }
         if self.oauth_error.is_some() {
             response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         }
@@ -191,6 +207,7 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         403 => "forbidden",
         404 => "not_found",
         405 => "method_not_allowed",
+        408 => "request_timeout",
         409 => "conflict",
         412 => "precondition_failed",
         413 => "payload_too_large",

@@ -196,8 +196,25 @@ pub fn json_value(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|e| serde_error(&e))
 }
 
+/// Deserializes the object as `T`; a wrong shape is a 422 on the field's
+/// path in the body (`name`, `password.new`, `tags[0]`), a missing field
+/// on its own path.
 fn from_object<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, ApiError> {
-    serde_json::from_value(Value::Object(object)).map_err(|e| serde_error(&e))
+    serde_path_to_error::deserialize(Value::Object(object)).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let message = inner.to_string();
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match (path.as_str(), missing) {
+            (".", Some(name)) => name.to_owned(),
+            (parent, Some(name)) => format!("{parent}.{name}"),
+            (".", None) => return serde_error(&inner),
+            (path, None) => path.to_owned(),
+        };
+        ApiError::validation(vec![FieldError::new(field, message)])
+    })
 }
 
 /// Form bodies (`/auth/token`): 415, 413 or 400.

@@ -76,6 +76,8 @@ pub fn build_app(
                 .url("/openapi.json", openapi::ApiDoc::openapi())
                 .config(openapi::swagger_config()),
         )
+        .wrap(actix_web::middleware::from_fn(middleware::body_deadline))
+        .wrap(actix_web::middleware::from_fn(middleware::rate_limit))
         .wrap(cors)
         .wrap(actix_web::middleware::from_fn(middleware::request_context))
 }

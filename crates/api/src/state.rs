@@ -68,6 +68,9 @@ pub struct ApiConfig {
     /// Spans are exported over OpenTelemetry: request spans then take a
     /// caller's `traceparent` as their parent and carry `otel.*` fields.
     pub export_traces: bool,
+    /// How long a request body may take to arrive once reading began
+    /// (`BODY_READ_TIMEOUT_SECS`); slower → 408.
+    pub body_read_timeout: std::time::Duration,
 }
 
 impl Default for ApiConfig {
@@ -80,6 +83,7 @@ impl Default for ApiConfig {
             refresh_cookie_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
             oauth_success_redirect: None,
             export_traces: false,
+            body_read_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod edge;
 pub mod janitor;
 pub mod startup;
 pub mod telemetry;

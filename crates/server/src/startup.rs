@@ -1,8 +1,13 @@
 //! `Application`: connect, migrate, wire, bind; then serve until stopped.
 
 use crate::config::{AppEnv, Settings};
+use crate::edge::Edge;
 use crate::{janitor, telemetry, wiring};
-use actix_http::HttpService;
+use actix_codec::Framed;
+use actix_http::error::DispatchError;
+use actix_http::h1::Codec;
+use actix_http::{HttpService, Protocol, Request};
+use actix_service::{Service, ServiceFactoryExt};
 use actix_web::App;
 use actix_web::dev::{AppConfig, Server};
 use anyhow::Context;
@@ -19,6 +24,7 @@ use infra::Db;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
 /// How often the sequencer looks for events nobody announced (a writer
@@ -105,12 +111,14 @@ impl Application {
                 url.to_string()
             }),
             export_traces: settings.otel.is_some(),
+            body_read_timeout: settings.body_read_timeout,
         };
         let app_realtime = realtime.clone();
         let server = http_server(
             listener,
             move || build_app(state.clone(), config.clone(), app_realtime.clone()),
             settings.shutdown_grace,
+            settings.env == AppEnv::Production,
         )?;
         let mut background = vec![
             tokio::spawn(hub.run()),
@@ -179,9 +187,17 @@ impl Application {
 /// (one per worker): what `actix_web::HttpServer` builds, with the same
 /// timeouts, plus the upgrade service that takes WebSockets off the
 /// HTTP/1 dispatcher (`api::realtime::takeover`), which `HttpServer` has
-/// no way to add. Signals are left to [`Application::run_until_stopped`];
-/// a graceful stop gives requests `grace` to finish.
-fn http_server<F, T>(listener: TcpListener, app: F, grace: Duration) -> std::io::Result<Server>
+/// no way to add. Each socket is wrapped in an [`Edge`], so the answers
+/// the dispatcher makes by itself (400, 408, 431) are problem documents
+/// with a request id and the security headers (`hsts`: production).
+/// Signals are left to [`Application::run_until_stopped`]; a graceful stop
+/// gives requests `grace` to finish.
+fn http_server<F, T>(
+    listener: TcpListener,
+    app: F,
+    grace: Duration,
+    hsts: bool,
+) -> std::io::Result<Server>
 where
     F: Fn() -> App<T> + Clone + Send + 'static,
     T: AppFactory,
@@ -192,23 +208,33 @@ where
     Ok(builder
         .listen("backend-api", listener, move || {
             let stopping = stopping.clone();
-            HttpService::build()
+            let http = HttpService::build()
                 // As HttpServer does: idle keep-alive connections close as
                 // soon as a graceful stop begins.
                 .graceful_shutdown_signal(move || {
                     let stopping = stopping.clone();
                     async move { stopping.notified().await }
                 })
-                // Frames and responses go out as they are written: with
-                // Nagle's algorithm a small write waits for the previous
-                // one's ACK, which the client may delay by 40 ms.
-                .tcp_nodelay(true)
                 .client_request_timeout(Duration::from_secs(5))
                 .client_disconnect_timeout(Duration::from_secs(1))
                 .local_addr(addr)
-                .upgrade(takeover::upgrades(app.clone()))
-                .finish(actix_service::map_config(app(), |()| AppConfig::default()))
-                .tcp()
+                .upgrade(actix_service::apply_fn_factory(
+                    takeover::upgrades(app.clone()),
+                    |(request, framed): (Request, Framed<Edge<TcpStream>, Codec>), upgrades| {
+                        upgrades.call((request, framed.into_map_io(Edge::into_inner)))
+                    },
+                ))
+                .finish(actix_service::map_config(app(), |()| AppConfig::default()));
+            actix_service::fn_service(move |io: TcpStream| async move {
+                // Frames and responses go out as they are written: with
+                // Nagle's algorithm a small write waits for the previous
+                // one's ACK, which the client may delay by 40 ms. (A
+                // socket that refuses the option still works.)
+                let _ = io.set_nodelay(true);
+                let peer = io.peer_addr().ok();
+                Ok::<_, DispatchError>((Edge::new(io, hsts), Protocol::Http1, peer))
+            })
+            .and_then(http)
         })?
         .shutdown_timeout(grace.as_secs())
         .disable_signals()

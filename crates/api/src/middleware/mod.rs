@@ -1,10 +1,14 @@
 //! Middleware of the application.
 
+mod body_deadline;
+mod limits;
 mod request;
 mod request_id;
 mod security_headers;
 mod trace_context;
 
+pub use body_deadline::body_deadline;
+pub use limits::rate_limit;
 pub use request::{RenderedError, request_context};
 pub use request_id::RequestId;
 pub use security_headers::SecurityHeaders;

@@ -4,18 +4,15 @@
 use super::{RequestId, SecurityHeaders};
 use crate::draining::Draining;
 use crate::error::ApiError;
-use crate::extract::{bearer_token, client_ip};
 use crate::problem::{PROBLEM_JSON, Problem};
-use crate::rate_limit::Limited;
 use crate::state::{ApiConfig, AppState};
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{ResponseHead, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::{Error, HttpMessage, HttpResponse, HttpResponseBuilder, ResponseError, web};
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 use tracing::{Instrument, field};
 
@@ -59,20 +56,11 @@ pub async fn request_context(
     if traced {
         super::adopt_caller_trace(&span, &req);
     }
-    let result = match rate_limited(&req) {
-        Some(wait) => {
-            let seconds = crate::rate_limit::retry_after(wait);
-            let refusal = HttpResponse::TooManyRequests()
-                .insert_header((header::RETRY_AFTER, seconds.to_string()))
-                .finish();
-            Ok(req.into_response(refusal))
-        }
-        None => next
-            .call(req)
-            .instrument(span.clone())
-            .await
-            .map(ServiceResponse::map_into_boxed_body),
-    };
+    let result = next
+        .call(req)
+        .instrument(span.clone())
+        .await
+        .map(ServiceResponse::map_into_boxed_body);
     let (status, route, outcome) = match result {
         Ok(mut response) => {
             let status = response.status();
@@ -114,27 +102,6 @@ pub async fn request_context(
     outcome
 }
 
-/// How long the caller must wait, when the request is over its limit.
-fn rate_limited(req: &ServiceRequest) -> Option<std::time::Duration> {
-    let limited = Limited::for_path(req.path());
-    if limited == Limited::No {
-        return None;
-    }
-    let state = req.app_data::<web::Data<AppState>>()?;
-    let limits = state.rate_limits.as_ref()?;
-    let config = req.app_data::<web::Data<ApiConfig>>()?;
-    let ip = client_ip(req.request(), config).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let user = bearer_token(req.request()).and_then(|token| state.auth.token_subject(token));
-    let refused = limits.check(limited, ip, user.map(|u| u.0)).err();
-    if refused.is_some() {
-        crate::metrics::rate_limited(match limited {
-            Limited::Auth => "auth",
-            _ => "api",
-        });
-    }
-    refused
-}
-
 fn finish_headers(
     headers: &mut header::HeaderMap,
     request_id: &RequestId,
@@ -144,6 +111,7 @@ fn finish_headers(
         headers.insert(X_REQUEST_ID, value);
     }
     security.apply(headers);
+    crate::cors::strip_without_origin(headers);
 }
 
 /// The problem document for an error response.
@@ -176,12 +144,20 @@ fn with_problem_body(
             replacement.append_header((name.clone(), value.clone()));
         }
     }
+    keep_close(&mut replacement, original.head());
     ServiceResponse::new(
         request,
         replacement
             .content_type(PROBLEM_JSON)
             .body(problem_body(&problem)),
     )
+}
+
+/// Carries over an error's demand to close the connection (a 408).
+fn keep_close(replacement: &mut HttpResponseBuilder, original: &ResponseHead) {
+    if original.connection_type() == ConnectionType::Close {
+        replacement.force_close();
+    }
 }
 
 fn problem_body(problem: &Problem) -> Vec<u8> {
@@ -234,6 +210,7 @@ impl ResponseError for RenderedError {
                 response.append_header((name.clone(), value.clone()));
             }
         }
+        keep_close(&mut response, inner.head());
         let mut response = response
             .content_type(PROBLEM_JSON)
             .body(problem_body(&problem));

@@ -130,7 +130,7 @@ pub async fn login(
         .auth
         .login(&email, &password, client_info(&req, &config))
         .await?;
-    Ok(browser::pair_response(&req, pair, &config))
+    Ok(browser::pair_response(&req, pair, &state.auth, &config))
 }
 
 /// The OAuth2 token endpoint (password and refresh_token grants), so
@@ -224,18 +224,22 @@ pub async fn refresh(
 ) -> Result<HttpResponse, ApiError> {
     // Browser mode: no body, the refresh token in its cookie.
     if body.iter().all(u8::is_ascii_whitespace) {
-        let token = browser::refresh_cookie(&req)?.ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new("refresh_token", "is required")])
+        // No cookie either: a page of another site (SameSite=Strict
+        // cookies don't travel cross-site), or a signed-out browser.
+        let token = browser::refresh_cookie(&req, &state.auth)?.ok_or_else(|| {
+            ApiError::unauthorized(
+                "no refresh_token in the body and no refresh cookie; a page on another site gets no cookie and must use bearer mode",
+            )
         })?;
         let pair = state.auth.refresh(&token).await?;
-        return Ok(browser::respond(pair, &config));
+        return Ok(browser::respond(pair, &state.auth, &config));
     }
     let body: RefreshRequest = crate::extract::json_body(&req, &body)?;
     if body.refresh_token.len() > 512 {
         return Err(FieldError::new("refresh_token", "must be at most 512 characters").into());
     }
     let pair = state.auth.refresh(&body.refresh_token).await?;
-    Ok(browser::pair_response(&req, pair, &config))
+    Ok(browser::pair_response(&req, pair, &state.auth, &config))
 }
 
 /// Revokes the caller's session: its access and refresh tokens stop
@@ -253,7 +257,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     if bearer_token(&req).is_none() {
         // Browser mode: the refresh cookie (with its CSRF token) is enough.
-        let token = browser::refresh_cookie(&req)?.ok_or_else(|| {
+        let token = browser::refresh_cookie(&req, &state.auth)?.ok_or_else(|| {
             ApiError::unauthorized("a bearer token or the refresh cookie is required")
         })?;
         state.auth.logout_by_refresh_token(&token).await?;

@@ -1,7 +1,10 @@
 //! Browser mode (`X-Auth-Mode: cookie`): the refresh token lives in an
 //! `HttpOnly; SameSite=Strict; Path=/api/v1/auth` cookie instead of the
 //! body, with a readable `csrf_token` cookie (double-submit) that `refresh`
-//! and `logout` must echo in `X-CSRF-Token`.
+//! and `logout` must echo in `X-CSRF-Token`. The CSRF token is an HMAC of
+//! the refresh token under `SECRET_KEY`: bound to that session, so a token
+//! from another session (planted as a cookie by a sibling subdomain, say)
+//! is refused.
 
 use crate::dto::TokenPairBody;
 use crate::error::ApiError;
@@ -10,10 +13,8 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::model::TokenPair;
-use rand::RngCore;
+use domain::services::AuthService;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -46,12 +47,14 @@ pub fn requested(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("cookie"))
 }
 
-/// The refresh token from the cookie, once the CSRF header matches the
-/// CSRF cookie; `None` when there is no refresh cookie.
+/// The refresh token from the cookie, once the CSRF header matches both
+/// the CSRF cookie and the refresh token; `None` when there is no refresh
+/// cookie.
 ///
 /// # Errors
-/// 403 `forbidden` when `X-CSRF-Token` is missing or differs.
-pub fn refresh_cookie(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+/// 403 `forbidden` when `X-CSRF-Token` is missing, differs from the
+/// cookie, or belongs to another session.
+pub fn refresh_cookie(req: &HttpRequest, auth: &AuthService) -> Result<Option<String>, ApiError> {
     let Some(refresh) = req.cookie(REFRESH_COOKIE) else {
         return Ok(None);
     };
@@ -61,15 +64,28 @@ pub fn refresh_cookie(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok());
     match (cookie, header) {
-        (Some(cookie), Some(header)) if !header.is_empty() && cookie.value() == header => {
+        (Some(cookie), Some(header))
+            if !header.is_empty()
+                && cookie.value() == header
+                && same(header, &auth.csrf_token(refresh.value())) =>
+        {
             Ok(Some(refresh.value().to_owned()))
         }
         _ => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "X-CSRF-Token must equal the csrf_token cookie",
+            "X-CSRF-Token must equal the csrf_token cookie of this session",
         )),
     }
+}
+
+/// Compares in time independent of where the texts differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn cookie(name: &'static str, value: String, config: &ApiConfig, refresh: bool) -> Cookie<'static> {
@@ -86,13 +102,11 @@ fn cookie(name: &'static str, value: String, config: &ApiConfig, refresh: bool) 
     cookie
 }
 
-/// A 200 with the pair in browser mode: the refresh token and a fresh CSRF
+/// A 200 with the pair in browser mode: the refresh token and its CSRF
 /// token as cookies, the CSRF token in the body too.
-pub fn respond(pair: TokenPair, config: &ApiConfig) -> HttpResponse {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let csrf = URL_SAFE_NO_PAD.encode(bytes);
+pub fn respond(pair: TokenPair, auth: &AuthService, config: &ApiConfig) -> HttpResponse {
     let refresh = pair.refresh_token.as_str().to_owned();
+    let csrf = auth.csrf_token(&refresh);
     let mut response = no_store(HttpResponse::Ok());
     response
         .cookie(cookie(REFRESH_COOKIE, refresh, config, true))
@@ -117,9 +131,14 @@ pub fn logged_out(config: &ApiConfig) -> HttpResponse {
 }
 
 /// The pair in the mode the request asked for.
-pub fn pair_response(req: &HttpRequest, pair: TokenPair, config: &ApiConfig) -> HttpResponse {
+pub fn pair_response(
+    req: &HttpRequest,
+    pair: TokenPair,
+    auth: &AuthService,
+    config: &ApiConfig,
+) -> HttpResponse {
     if requested(req) {
-        respond(pair, config)
+        respond(pair, auth, config)
     } else {
         TokenPairBody::response(pair)
     }

@@ -1,10 +1,17 @@
 //! JSON Patch (RFC 6902) on an agent's metadata: parsed once at the edge,
 //! applied in Rust to a copy, so nothing changes unless every operation
 //! succeeds.
+//!
+//! The work is bounded whatever the patch says: at most
+//! [`MetadataPatch::MAX_OPERATIONS`] operations, applied one by one, with
+//! the [`Attributes`] limits checked after each; a `copy` is measured
+//! before it is made. A patch of doubling copies (`from: ""`) is refused
+//! at the operation that would cross 65,536 bytes or 16 levels, having
+//! never held more than twice that in memory.
 
 use super::Attributes;
 use crate::FieldError;
-use json_patch::{Patch, PatchErrorKind};
+use json_patch::{Patch, PatchErrorKind, PatchOperation};
 use serde_json::Value;
 
 /// A parsed RFC 6902 document: add, remove, replace, move, copy, test.
@@ -21,21 +28,36 @@ pub enum PatchFailure {
 }
 
 impl MetadataPatch {
-    /// Parses a JSON Patch document (an array of operations).
+    /// Most operations in one patch.
+    pub const MAX_OPERATIONS: usize = 1_000;
+
+    /// Parses a JSON Patch document (an array of at most
+    /// [`Self::MAX_OPERATIONS`] operations).
     ///
     /// # Errors
-    /// A [`FieldError`] on `body` for anything but an array of known
-    /// operations with well-formed pointers.
+    /// A [`FieldError`] on `body` for anything but an array; on
+    /// `/N/<member>` for a malformed operation N (`/0/op` for an unknown
+    /// op, `/1/path` for a bad pointer, `/2/value` when missing); on `/N`
+    /// for the first operation past the limit.
     pub fn parse(value: Value) -> Result<Self, FieldError> {
-        if !value.is_array() {
+        let Value::Array(operations) = value else {
             return Err(FieldError::new(
                 "body",
                 "must be a JSON Patch array of operations",
             ));
+        };
+        if operations.len() > Self::MAX_OPERATIONS {
+            return Err(FieldError::new(
+                format!("/{}", Self::MAX_OPERATIONS),
+                format!("a patch has at most {} operations", Self::MAX_OPERATIONS),
+            ));
         }
-        serde_json::from_value(value)
-            .map(Self)
-            .map_err(|e| FieldError::new("body", format!("not a valid JSON Patch: {e}")))
+        operations
+            .into_iter()
+            .enumerate()
+            .map(|(index, operation)| parse_operation(index, operation))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|operations| Self(Patch(operations)))
     }
 
     /// The operations, in order.
@@ -43,25 +65,131 @@ impl MetadataPatch {
         self.0.len()
     }
 
-    /// Applies every operation to a copy of `metadata`; the result must be
-    /// an object within the [`Attributes`] limits.
+    /// Applies the operations one by one to a copy of `metadata`; after
+    /// each, the document must be an object within the [`Attributes`]
+    /// limits.
     ///
     /// # Errors
-    /// [`PatchFailure`] naming the first operation that failed.
+    /// [`PatchFailure`] naming the first operation that failed (`/N/...`).
     pub fn apply(&self, metadata: &Attributes) -> Result<Attributes, PatchFailure> {
         let mut doc = metadata.to_value();
-        // On a copy: the safe `patch` would only undo what we discard anyway.
-        if let Err(error) = json_patch::patch_unsafe(&mut doc, &self.0) {
-            if matches!(error.kind, PatchErrorKind::TestFailed) {
-                return Err(PatchFailure::TestFailed);
+        for (index, operation) in self.0.iter().enumerate() {
+            refuse_large_copy(&doc, operation, index)?;
+            // On a copy: the safe `patch` would only undo what we discard anyway.
+            if let Err(error) = json_patch::patch_unsafe(&mut doc, std::slice::from_ref(operation))
+            {
+                if matches!(error.kind, PatchErrorKind::TestFailed) {
+                    return Err(PatchFailure::TestFailed);
+                }
+                return Err(PatchFailure::Invalid(FieldError::new(
+                    format!("/{index}/path"),
+                    format!("{} ({})", error.kind, error.path),
+                )));
             }
-            return Err(PatchFailure::Invalid(FieldError::new(
-                format!("[{}]", error.operation),
-                format!("{} ({})", error.kind, error.path),
-            )));
+            let Value::Object(map) = &doc else {
+                return Err(invalid(
+                    index,
+                    "path",
+                    "the metadata must stay a JSON object",
+                ));
+            };
+            Attributes::check(map, "metadata")
+                .map_err(|e| invalid(index, "path", &format!("metadata {}", e.message)))?;
         }
         Attributes::parse(doc, "metadata").map_err(PatchFailure::Invalid)
     }
+}
+
+/// Parses operation `index`; an error names its member (`/0/op`,
+/// `/2/path`, `/1/value` when missing).
+fn parse_operation(index: usize, operation: Value) -> Result<PatchOperation, FieldError> {
+    let malformed_pointer = ["path", "from"]
+        .into_iter()
+        .find(|member| operation.get(member).is_some_and(|p| !is_pointer(p)));
+    serde_path_to_error::deserialize(operation).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let member = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+            .or(malformed_pointer)
+            .map(str::to_owned)
+            .or_else(|| (path != ".").then(|| path.replace('.', "/")))
+            .unwrap_or_else(|| "op".to_owned());
+        FieldError::new(
+            format!("/{index}/{member}"),
+            format!("not a valid JSON Patch operation: {message}"),
+        )
+    })
+}
+
+/// Whether `value` is an RFC 6901 JSON Pointer: a string, empty or
+/// starting with `/`, whose every `~` is followed by `0` or `1`.
+fn is_pointer(value: &Value) -> bool {
+    let Some(text) = value.as_str() else {
+        return false;
+    };
+    let escapes_ok = text
+        .split('~')
+        .skip(1)
+        .all(|rest| rest.starts_with('0') || rest.starts_with('1'));
+    (text.is_empty() || text.starts_with('/')) && escapes_ok
+}
+
+/// Refuses a `copy` whose value alone would take the document over
+/// [`Attributes::MAX_BYTES`], before cloning it.
+fn refuse_large_copy(
+    doc: &Value,
+    operation: &PatchOperation,
+    index: usize,
+) -> Result<(), PatchFailure> {
+    let PatchOperation::Copy(copy) = operation else {
+        return Ok(());
+    };
+    let Some(source) = doc.pointer(copy.from.as_str()) else {
+        return Ok(());
+    };
+    let budget = Attributes::MAX_BYTES.saturating_sub(compact_size(doc, Attributes::MAX_BYTES));
+    if compact_size(source, budget) > budget {
+        return Err(invalid(
+            index,
+            "from",
+            "copying this value would make the metadata larger than 65536 bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// The compact JSON size of `value`, counted up to just past `limit`.
+fn compact_size(value: &Value, limit: usize) -> usize {
+    let mut counter = Counter { bytes: 0, limit };
+    // Only the counter fails, when the limit is passed.
+    drop(serde_json::to_writer(&mut counter, value));
+    counter.bytes
+}
+
+/// A writer that counts bytes and fails once past its limit.
+struct Counter {
+    bytes: usize,
+    limit: usize,
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes = self.bytes.saturating_add(buf.len());
+        if self.bytes > self.limit {
+            return Err(std::io::Error::other("over the limit"));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn invalid(index: usize, member: &str, message: &str) -> PatchFailure {
+    PatchFailure::Invalid(FieldError::new(format!("/{index}/{member}"), message))
 }
 
 #[cfg(test)]
@@ -111,8 +239,43 @@ mod tests {
             apply(not_object, json!({})),
             Err(PatchFailure::Invalid(_))
         ));
-        assert!(MetadataPatch::parse(json!([{"op": "frob", "path": "/a"}])).is_err());
-        assert!(MetadataPatch::parse(json!([{"op": "add", "path": "a", "value": 1}])).is_err());
+        let field = |ops: Value| MetadataPatch::parse(ops).map(|_| ()).map_err(|e| e.field);
+        assert_eq!(
+            field(json!([{"op": "frob", "path": "/a"}])),
+            Err("/0/op".into())
+        );
+        let no_slash = json!([{"op": "test", "path": "", "value": {}}, {"op": "add", "path": "a", "value": 1}]);
+        assert_eq!(field(no_slash), Err("/1/path".into()));
+        assert_eq!(
+            field(json!([{"op": "add", "path": "/a"}])),
+            Err("/0/value".into())
+        );
         assert!(MetadataPatch::parse(json!({"op": "add"})).is_err());
+    }
+
+    #[test]
+    fn doubling_copies_stop_at_the_limit_with_the_operation_named() {
+        let doubling: Vec<Value> = (0..30)
+            .map(|i| json!({"op": "copy", "from": "", "path": format!("/c{i}")}))
+            .collect();
+        let Err(PatchFailure::Invalid(error)) = apply(json!(doubling), json!({})) else {
+            panic!("a doubling patch must be refused");
+        };
+        assert!(error.field.starts_with('/'), "{error:?}");
+        let big = json!({"blob": "x".repeat(40_000)});
+        let copies = json!([{"op": "copy", "from": "", "path": "/c"}]);
+        let Err(PatchFailure::Invalid(error)) = apply(copies, big) else {
+            panic!("a copy over the limit must be refused");
+        };
+        assert_eq!(error.field, "/0/from");
+    }
+
+    #[test]
+    fn too_many_operations_are_refused_before_parsing() {
+        let ops: Vec<Value> = (0..=MetadataPatch::MAX_OPERATIONS)
+            .map(|_| json!({"op": "test", "path": "", "value": {}}))
+            .collect();
+        let error = MetadataPatch::parse(json!(ops)).expect_err("over the limit");
+        assert_eq!(error.field, "/1000");
     }
 }

@@ -13,6 +13,7 @@ mod owned;
 mod page;
 mod sealed;
 mod session;
+mod text;
 mod time;
 mod token;
 mod user;

@@ -3,7 +3,7 @@
 use crate::FieldError;
 
 /// A resource name: 1–200 characters after trimming, no control
-/// characters; stored trimmed. [`super::ItemName`] and
+/// characters (bidi controls included); stored trimmed. [`super::ItemName`] and
 /// [`super::AgentName`] are this type, so the rule lives in one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
@@ -22,10 +22,13 @@ impl Name {
         if chars == 0 || chars > Self::MAX_CHARS {
             return Err(FieldError::new("name", "must be 1-200 characters"));
         }
-        if name.chars().any(char::is_control) {
+        if name
+            .chars()
+            .any(|c| c.is_control() || super::text::is_bidi_control(c))
+        {
             return Err(FieldError::new(
                 "name",
-                "must not contain control characters",
+                "must not contain control characters (bidi controls included)",
             ));
         }
         Ok(Self(name.to_owned()))
@@ -51,5 +54,11 @@ mod tests {
         assert!(Name::parse(&"x".repeat(200)).is_ok());
         assert!(Name::parse(&"x".repeat(201)).is_err());
         assert!(Name::parse("a\u{0}b").is_err());
+        assert!(Name::parse("invoice\u{202E}fdp.exe").is_err());
+        assert!(Name::parse("a\u{2066}b").is_err());
+        assert!(
+            Name::parse("👩\u{200D}💻 desk").is_ok(),
+            "joiners in emoji stay"
+        );
     }
 }

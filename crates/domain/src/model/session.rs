@@ -66,6 +66,17 @@ impl SecretKey {
         RefreshToken(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
 
+    /// The CSRF token of browser mode for a refresh token: an HMAC-SHA256
+    /// of it under this key, so the token belongs to one session (and one
+    /// step of its rotation) and can't be planted from another.
+    pub fn csrf_token(&self, refresh: &RefreshToken) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+        mac.update(b"csrf:");
+        mac.update(refresh.as_str().as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
     /// A 256-bit key for one purpose: HMAC-SHA256 of `label` under this key.
     pub(super) fn derive(&self, label: &str) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret())

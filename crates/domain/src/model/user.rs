@@ -5,6 +5,7 @@ use crate::FieldError;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::str::FromStr;
+use unicode_normalization::UnicodeNormalization;
 
 /// An email address, trimmed and lower-cased; unique per user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -15,12 +16,27 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     /// Parses an address: one `@`, a non-empty local part and a domain with
-    /// a dot, no whitespace or control characters, at most 254 characters.
+    /// a dot, no whitespace, control, invisible or format characters
+    /// (zero-width, bidi controls), at most 254 characters. It is kept in
+    /// Unicode NFC and lower case, so two spellings of one address (a
+    /// precomposed `é` or `e` + combining accent) are the same address.
     ///
     /// # Errors
     /// A [`FieldError`] on `email` saying what is wrong.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let email = raw.trim().to_lowercase();
+        if raw.chars().any(super::text::is_invisible) {
+            return Err(FieldError::new(
+                "email",
+                "must not contain invisible or formatting characters (zero-width, bidi controls)",
+            ));
+        }
+        let email: String = raw
+            .trim()
+            .nfc()
+            .collect::<String>()
+            .to_lowercase()
+            .nfc()
+            .collect();
         let invalid = || FieldError::new("email", "must be a valid email address");
         if email.is_empty() || email.chars().count() > Self::MAX_LEN {
             return Err(invalid());
@@ -130,10 +146,13 @@ impl DisplayName {
                 "must be at most 200 characters",
             ));
         }
-        if name.chars().any(char::is_control) {
+        if name
+            .chars()
+            .any(|c| c.is_control() || super::text::is_bidi_control(c))
+        {
             return Err(FieldError::new(
                 "display_name",
-                "must not contain control characters",
+                "must not contain control characters (bidi controls included)",
             ));
         }
         Ok(Self(name.to_owned()))
@@ -241,6 +260,23 @@ mod tests {
     }
 
     #[test]
+    fn emails_compare_in_nfc_and_refuse_invisible_characters() {
+        let composed = Email::parse("JOS\u{00C9}@example.com").expect("valid");
+        let decomposed = Email::parse("jose\u{0301}@example.com").expect("valid");
+        assert_eq!(composed, decomposed);
+        assert_eq!(composed.as_str(), "jos\u{00E9}@example.com");
+        for raw in [
+            "ada\u{200B}@example.com",
+            "ada@exa\u{200D}mple.com",
+            "\u{202E}moc.elpmaxe@ada",
+            "ada\u{2066}@example.com",
+            "\u{FEFF}ada@example.com",
+        ] {
+            assert!(Email::parse(raw).is_err(), "{raw:?} should be refused");
+        }
+    }
+
+    #[test]
     fn malformed_emails_are_refused() {
         for raw in [
             "",
@@ -267,6 +303,7 @@ mod tests {
     #[test]
     fn display_name_refuses_control_characters() {
         assert!(DisplayName::parse("Ada\u{7}").is_err());
+        assert!(DisplayName::parse("Ada\u{202E}nimda").is_err());
         assert_eq!(DisplayName::parse("  Ada ").expect("valid").as_str(), "Ada");
     }
 }

@@ -255,6 +255,12 @@ impl AuthService {
             .ok_or(ServiceError::Unauthorized)
     }
 
+    /// The browser-mode CSRF token that goes with a refresh token (see
+    /// [`SecretKey::csrf_token`]).
+    pub fn csrf_token(&self, refresh: &str) -> String {
+        self.secret.csrf_token(&RefreshToken::from_client(refresh))
+    }
+
     /// Revokes the session a refresh token belongs to (browser-mode logout,
     /// where the cookie is all the client sends).
     ///

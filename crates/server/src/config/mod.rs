@@ -129,6 +129,8 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// `MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// `BODY_READ_TIMEOUT_SECS`.
+    pub body_read_timeout: Duration,
     /// `WS_*`.
     pub websocket: WebSocketSettings,
     /// `SHUTDOWN_GRACE_SECS`.
@@ -235,6 +237,7 @@ impl Settings {
             trusted_proxies: parse::trusted_proxies(src)?,
             rate_limits,
             max_body_bytes: src.positive("MAX_BODY_BYTES", 1_048_576)?,
+            body_read_timeout: src.positive_seconds("BODY_READ_TIMEOUT_SECS", 30)?,
             websocket,
             shutdown_grace: src.seconds("SHUTDOWN_GRACE_SECS", 30)?,
             event_retention: Duration::from_secs(

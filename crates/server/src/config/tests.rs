@@ -90,6 +90,7 @@ fn bad_values_name_their_variable() {
         ("TRUSTED_PROXIES", "10.0.0.0/33"),
         ("RATE_LIMIT_ENABLED", "maybe"),
         ("MAX_BODY_BYTES", "lots"),
+        ("BODY_READ_TIMEOUT_SECS", "0"),
         ("WS_SEND_QUEUE", "0"),
         ("LOG_FORMAT", "xml"),
         ("RUST_LOG", "[[["),

@@ -1,9 +1,14 @@
 //! Browser mode: the refresh token in an HttpOnly cookie, CSRF by
 //! double-submit.
 
-use crate::helpers::{Backend, PASSWORD, assert_problem, spawn_app};
+use crate::helpers::{Backend, PASSWORD, TestApp, assert_problem, on_both, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+on_both!(
+    a_csrf_token_of_another_session_is_refused,
+    cookie_mode_without_a_cookie_is_unauthorized,
+);
 
 /// `name=value` of a `Set-Cookie` header, and the whole header.
 fn set_cookie<'a>(response: &'a reqwest::Response, name: &str) -> (String, &'a str) {
@@ -133,4 +138,67 @@ async fn production_cookies_are_secure() {
     assert!(header.to_ascii_lowercase().contains("secure"), "{header}");
     assert!(login.headers().contains_key("strict-transport-security"));
     app.cleanup().await;
+}
+
+/// A cookie-mode login: the refresh cookie and the CSRF cookie
+/// (`name=value`), and the CSRF token.
+async fn cookie_login(app: &TestApp, email: &str) -> (String, String, String) {
+    let login = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("x-auth-mode", "cookie")
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let (refresh, _) = set_cookie(&login, "refresh_token");
+    let (csrf, _) = set_cookie(&login, "csrf_token");
+    let value = csrf.split_once('=').unwrap().1.to_owned();
+    (refresh, csrf, value)
+}
+
+/// Double-submit alone accepts any CSRF token the attacker can also set
+/// as a cookie (a sibling subdomain can): the token is bound to its
+/// session, so another session's pair is refused, on refresh and logout.
+async fn a_csrf_token_of_another_session_is_refused(app: &TestApp) {
+    app.register("ada@example.com").await;
+    app.register("eve@example.com").await;
+    let (ada_refresh, _, _) = cookie_login(app, "ada@example.com").await;
+    let (_, eve_csrf, eve_value) = cookie_login(app, "eve@example.com").await;
+    for path in ["/api/v1/auth/refresh", "/api/v1/auth/logout"] {
+        let forged = app
+            .client
+            .post(app.url(path))
+            .header("cookie", format!("{ada_refresh}; {eve_csrf}"))
+            .header("x-csrf-token", eve_value.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_problem(forged, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    let (ada_refresh, ada_csrf, ada_value) = cookie_login(app, "ada@example.com").await;
+    let own = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("cookie", format!("{ada_refresh}; {ada_csrf}"))
+        .header("x-csrf-token", ada_value)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+}
+
+/// A page on another site gets no SameSite=Strict cookie: its cookie-mode
+/// refresh finds none and answers 401, not a 422 about a body field.
+async fn cookie_mode_without_a_cookie_is_unauthorized(app: &TestApp) {
+    let refresh = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("x-auth-mode", "cookie")
+        .header("x-csrf-token", "anything")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refresh, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
