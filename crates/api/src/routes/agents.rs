@@ -16,7 +16,8 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::model::{AgentChange, AgentId, AttributesChange, MetadataFilter, MetadataPatch};
+use domain::model::{AgentChange, AgentId, MetadataFilter, MetadataPatch, ObjectChange};
+use domain::ports::AgentFilter;
 use domain::services::{AGENT_SORTS, AgentListQuery};
 use serde_json::Value;
 
@@ -120,8 +121,7 @@ pub async fn list(
     }
     .parse(AGENT_SORTS)?;
     let query = AgentListQuery {
-        status,
-        metadata,
+        filter: AgentFilter { status, metadata },
         q: list.q,
         sort: list.sort,
         limit: list.limit,
@@ -302,7 +302,7 @@ pub async fn patch_metadata(
                 )]));
             };
             let change = AgentChange {
-                metadata: AttributesChange::Merge(patch),
+                metadata: ObjectChange::Merge(patch),
                 ..AgentChange::default()
             };
             state.agents.update(&caller.0, id, change, expected).await?

@@ -148,6 +148,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let list = params.into_inner().parse(ITEM_SORTS)?;
     let query = ItemListQuery {
+        filter: (),
         q: list.q,
         sort: list.sort,
         limit: list.limit,

@@ -2,7 +2,7 @@
 //! applied in Rust to a copy, so nothing changes unless every operation
 //! succeeds.
 
-use super::Attributes;
+use super::JsonObject;
 use crate::FieldError;
 use json_patch::{Patch, PatchErrorKind};
 use serde_json::Value;
@@ -44,11 +44,11 @@ impl MetadataPatch {
     }
 
     /// Applies every operation to a copy of `metadata`; the result must be
-    /// an object within the [`Attributes`] limits.
+    /// an object within the [`JsonObject`] limits.
     ///
     /// # Errors
     /// [`PatchFailure`] naming the first operation that failed.
-    pub fn apply(&self, metadata: &Attributes) -> Result<Attributes, PatchFailure> {
+    pub fn apply(&self, metadata: &JsonObject) -> Result<JsonObject, PatchFailure> {
         let mut doc = metadata.to_value();
         // On a copy: the safe `patch` would only undo what we discard anyway.
         if let Err(error) = json_patch::patch_unsafe(&mut doc, &self.0) {
@@ -60,7 +60,7 @@ impl MetadataPatch {
                 format!("{} ({})", error.kind, error.path),
             )));
         }
-        Attributes::parse(doc, "metadata").map_err(PatchFailure::Invalid)
+        JsonObject::parse(doc, "metadata").map_err(PatchFailure::Invalid)
     }
 }
 
@@ -69,8 +69,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn metadata(value: Value) -> Attributes {
-        Attributes::parse(value, "metadata").unwrap_or_default()
+    fn metadata(value: Value) -> JsonObject {
+        JsonObject::parse(value, "metadata").unwrap_or_default()
     }
 
     fn apply(ops: Value, to: Value) -> Result<Value, PatchFailure> {

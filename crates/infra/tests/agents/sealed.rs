@@ -4,8 +4,8 @@
 use crate::support::{agent, base_time, on_both, store, user};
 use domain::model::{AgentToken, SecretKey};
 use domain::ports::{
-    AgentRepository, ClaimOutcome, IdempotencyClaim, IdempotencyKey, NoNotifier, StoredResponse,
-    SystemClock,
+    AgentRepository, ClaimOutcome, IdempotencyClaim, IdempotencyKey, NoNotifier, OwnedRepository,
+    StoredResponse, SystemClock,
 };
 use domain::services::{IdempotencyService, Ports};
 use domain::testing::{

@@ -6,7 +6,7 @@
 use crate::helpers::{log, released, seqs, whole};
 use crate::support::{at, base_time, item, merge, on_both, user};
 use domain::model::Stream;
-use domain::ports::{EventLog, ItemRepository, Scope};
+use domain::ports::{EventLog, ItemRepository, OwnedRepository, Scope};
 use infra::{Db, SeaItems, migrate};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;

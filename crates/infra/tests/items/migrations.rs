@@ -1,8 +1,8 @@
 //! The items migration rolls back one step and applies again.
 
 use crate::support::{base_time, item, on_both, user};
-use domain::model::{AttributesChange, ItemChange};
-use domain::ports::{ItemRepository, Scope, WriteOutcome};
+use domain::model::{ItemChange, ObjectChange};
+use domain::ports::{ItemRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::migrate;
 use infra::{Db, SeaItems};
 use serde_json::{Value, json};
@@ -60,7 +60,7 @@ async fn items_migration_goes_down_and_up(db: Db) {
         unreachable!()
     };
     let change = ItemChange {
-        attributes: AttributesChange::Merge(patch),
+        attributes: ObjectChange::Merge(patch),
         ..ItemChange::default()
     };
     let outcome = items
