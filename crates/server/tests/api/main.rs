@@ -29,4 +29,5 @@ mod resources;
 mod sessions;
 mod shutdown;
 mod users;
+mod wire;
 mod ws;
