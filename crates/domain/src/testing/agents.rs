@@ -2,7 +2,7 @@
 //! does, and tokens and presence.
 
 use super::lock;
-use super::owned::changed;
+use super::owned::{changed, rename};
 use super::store::MemoryStore;
 use super::table::{InMemory, Rows, Stored};
 use crate::RepoError;
@@ -30,12 +30,10 @@ impl Stored for Agent {
     fn apply(&mut self, change: &AgentChange) -> Result<(), PatchFailure> {
         self.capabilities = changed(&self.capabilities, &change.capabilities, "capabilities")?;
         self.metadata = changed(&self.metadata, &change.metadata, "metadata")?;
-        if let Some(name) = &change.name {
-            self.name = name.clone();
-        }
-        if let Some(description) = &change.description {
-            self.description = description.clone();
-        }
+        rename(
+            (&mut self.name, &mut self.description),
+            (change.name.as_ref(), change.description.as_ref()),
+        );
         Ok(())
     }
 

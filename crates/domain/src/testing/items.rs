@@ -1,7 +1,7 @@
 //! In-memory [`ItemRepository`]: the generic table, and what an item change
 //! does.
 
-use super::owned::changed;
+use super::owned::{changed, rename};
 use super::store::MemoryStore;
 use super::table::{InMemory, Rows, Stored};
 use crate::RepoError;
@@ -24,12 +24,10 @@ impl Stored for Item {
 
     fn apply(&mut self, change: &ItemChange) -> Result<(), PatchFailure> {
         self.attributes = changed(&self.attributes, &change.attributes, "attributes")?;
-        if let Some(name) = &change.name {
-            self.name = name.clone();
-        }
-        if let Some(description) = &change.description {
-            self.description = description.clone();
-        }
+        rename(
+            (&mut self.name, &mut self.description),
+            (change.name.as_ref(), change.description.as_ref()),
+        );
         Ok(())
     }
 

@@ -3,7 +3,8 @@
 //! JSON object fields.
 
 use crate::model::{
-    CursorValue, JsonObject, ObjectChange, OwnedResource, PatchFailure, Scope, merge_patch,
+    CursorValue, Description, JsonObject, Name, ObjectChange, OwnedResource, PatchFailure, Scope,
+    merge_patch,
 };
 use crate::ports::{ListQuery, WriteOutcome};
 use serde_json::Value;
@@ -29,6 +30,19 @@ where
         return Err(WriteOutcome::VersionMismatch);
     }
     Ok(row)
+}
+
+/// Renames and re-describes as a change says (each when given).
+pub(super) fn rename(
+    (name, description): (&mut Name, &mut Option<Description>),
+    (new_name, new_description): (Option<&Name>, Option<&Option<Description>>),
+) {
+    if let Some(new_name) = new_name {
+        *name = new_name.clone();
+    }
+    if let Some(new_description) = new_description {
+        *description = new_description.clone();
+    }
 }
 
 /// The outcome a patch that could not be applied comes to.

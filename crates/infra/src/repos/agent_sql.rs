@@ -98,21 +98,16 @@ fn bind_time(sql: &mut Sql, at: Option<Timestamp>) -> &mut Sql {
 
 /// `INSERT INTO agents …` for `agent` with its token hash.
 pub(super) fn insert(backend: DbBackend, agent: &Agent, token: &TokenHash) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("INSERT INTO agents (id, owner_id, name, name_lower, description, status, ")
-        .push("capabilities, metadata, last_status, token_hash, version, last_seen_at, ")
-        .push("connected_at, created_at, updated_at) VALUES (")
-        .bind(agent.id.0)
-        .push(", ")
-        .bind(agent.owner_id.0)
-        .push(", ")
-        .bind(agent.name.as_str())
-        .push(", ")
-        .bind(owned_sql::name_lower(agent.name.as_str()))
-        .push(", ")
-        .bind(agent.description.as_ref().map(|d| d.as_str().to_owned()))
-        .push(", ")
-        .bind(agent.status.as_str())
+    let head = (
+        agent.id.0,
+        agent.owner_id,
+        &agent.name,
+        agent.description.as_ref(),
+    );
+    let columns = "status, capabilities, metadata, last_status, token_hash, version, \
+         last_seen_at, connected_at, created_at, updated_at";
+    let mut sql = owned_sql::insert_start(backend, Agent::TABLE, columns, head);
+    sql.bind(agent.status.as_str())
         .push(", ")
         .bind_json(&agent.capabilities.to_value())
         .push(", ")

@@ -49,20 +49,15 @@ impl OwnedTable for Item {
 
 /// `INSERT INTO items …` for `item`.
 pub(super) fn insert(backend: DbBackend, item: &Item) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("INSERT INTO items (id, owner_id, name, name_lower, description, attributes, ")
-        .push("version, created_at, updated_at) VALUES (")
-        .bind(item.id.0)
-        .push(", ")
-        .bind(item.owner_id.0)
-        .push(", ")
-        .bind(item.name.as_str())
-        .push(", ")
-        .bind(owned_sql::name_lower(item.name.as_str()))
-        .push(", ")
-        .bind(item.description.as_ref().map(|d| d.as_str().to_owned()))
-        .push(", ")
-        .bind_json(&item.attributes.to_value())
+    let head = (
+        item.id.0,
+        item.owner_id,
+        &item.name,
+        item.description.as_ref(),
+    );
+    let columns = "attributes, version, created_at, updated_at";
+    let mut sql = owned_sql::insert_start(backend, Item::TABLE, columns, head);
+    sql.bind_json(&item.attributes.to_value())
         .push(", ")
         .bind(item.version)
         .push(", ")

@@ -4,7 +4,7 @@
 //! by name.
 
 use super::sql::{Sql, escape_like};
-use domain::model::{Description, Name, ObjectChange, SearchText, Timestamp};
+use domain::model::{Description, Name, ObjectChange, SearchText, Timestamp, UserId};
 use domain::ports::Scope;
 use sea_orm::DbBackend;
 use uuid::Uuid;
@@ -15,6 +15,34 @@ pub(super) type Target = (Uuid, Scope, Option<i64>);
 /// The lower-cased name that `q` searches (the `name_lower` column).
 pub(super) fn name_lower(name: &str) -> String {
     name.to_lowercase()
+}
+
+/// `INSERT INTO <table> (id, owner_id, name, name_lower, description,
+/// <columns>) VALUES (…, ` with the values every owned row has bound; the
+/// caller binds its own `columns` and closes the parenthesis.
+pub(super) fn insert_start(
+    backend: DbBackend,
+    table: &str,
+    columns: &str,
+    (id, owner, name, description): (Uuid, UserId, &Name, Option<&Description>),
+) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("INSERT INTO ")
+        .push(table)
+        .push(" (id, owner_id, name, name_lower, description, ")
+        .push(columns)
+        .push(") VALUES (")
+        .bind(id)
+        .push(", ")
+        .bind(owner.0)
+        .push(", ")
+        .bind(name.as_str())
+        .push(", ")
+        .bind(name_lower(name.as_str()))
+        .push(", ")
+        .bind(description.map(|d| d.as_str().to_owned()))
+        .push(", ");
+    sql
 }
 
 /// Adds `WHERE`/`AND owner_id = …` when `scope` is one owner's.
