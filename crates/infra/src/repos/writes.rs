@@ -110,10 +110,11 @@ async fn missing<T>(
     if expected.is_none() {
         return Ok(WriteOutcome::NotFound);
     }
-    // Under READ COMMITTED this statement sees commits made after the
-    // write's: the row may have changed or gone in between. Either answer
-    // is then true of a moment after the write: versions only grow, so a
-    // row still there is at another version (412); a row gone is 404.
+    // Under READ COMMITTED this statement takes a new snapshot: the row may
+    // have changed or gone since the write. The answer still holds for the
+    // write: an id is never used again, so a row found now existed then,
+    // at another version than `expected` (412); a row gone now is 404, as
+    // a write a moment later would have found it.
     let found = txn
         .query_one_raw(exists.build())
         .await
