@@ -1,9 +1,11 @@
-//! Response bodies shared by several routes. Domain types never reach the
-//! wire directly: each has its body type here.
+//! Response bodies shared by several routes. Owned resources (`Item`) are
+//! written by their domain entity's `Serialize`, the one wire form they
+//! share with their events; their types here are the OpenAPI schema. Other
+//! domain types have their body type here.
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, HeaderValue};
-use domain::model::{Session, TokenPair, User};
+use domain::model::{Item, Session, TokenPair, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -124,8 +126,10 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
+// The OpenAPI schema only: the body is written by `Item`'s `Serialize`,
+// the one wire form, which is also the `data` of the item's events.
 /// `Item`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 pub struct ItemBody {
     /// Identity (UUID v7).
     pub id: uuid::Uuid,
@@ -148,26 +152,12 @@ pub struct ItemBody {
     pub updated_at: String,
 }
 
-impl From<domain::model::Item> for ItemBody {
-    fn from(item: domain::model::Item) -> Self {
-        Self {
-            id: item.id.0,
-            owner_id: item.owner_id.0,
-            name: item.name.as_str().to_owned(),
-            description: item.description.map(|d| d.as_str().to_owned()),
-            attributes: item.attributes.to_value(),
-            version: item.version,
-            created_at: item.created_at.to_string(),
-            updated_at: item.updated_at.to_string(),
-        }
-    }
-}
-
 /// `Page<Item>`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemPage {
     /// The rows.
-    pub data: Vec<ItemBody>,
+    #[schema(value_type = Vec<ItemBody>)]
+    pub data: Vec<Item>,
     /// Pass as `cursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }

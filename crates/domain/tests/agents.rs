@@ -3,10 +3,12 @@
 
 use domain::ServiceError;
 use domain::model::{
-    AgentChange, AgentDraft, AgentName, AgentStatus, AgentToken, Attributes, AttributesChange,
-    Limit, MetadataFilter, MetadataPatch, Principal, Role, SessionId, SortKey, UserId,
+    AgentChange, AgentDraft, AgentName, AgentStatus, AgentToken, JsonObject, Limit, MetadataFilter,
+    MetadataPatch, ObjectChange, Principal, Role, SessionId, SortKey, UserId,
 };
-use domain::ports::{ClaimOutcome, Clock, IdempotencyClaim, IdempotencyKey, StoredResponse};
+use domain::ports::{
+    AgentFilter, ClaimOutcome, Clock, IdempotencyClaim, IdempotencyKey, StoredResponse,
+};
 use domain::services::AgentListQuery;
 use domain::testing::TestDomain;
 use serde_json::{Value, json};
@@ -23,22 +25,24 @@ fn draft(name: &str, metadata: Value) -> AgentDraft {
     AgentDraft {
         name: AgentName::parse(name).expect("valid"),
         description: None,
-        capabilities: Attributes::parse(json!({"probe": {"icmp": true}}), "capabilities")
+        capabilities: JsonObject::parse(json!({"probe": {"icmp": true}}), "capabilities")
             .expect("valid"),
-        metadata: Attributes::parse(metadata, "metadata").expect("valid"),
+        metadata: JsonObject::parse(metadata, "metadata").expect("valid"),
     }
 }
 
 fn query(metadata: &[(&str, &str)], status: Option<AgentStatus>) -> AgentListQuery {
     AgentListQuery {
-        status,
-        metadata: metadata
-            .iter()
-            .map(|(key, value)| MetadataFilter {
-                key: (*key).into(),
-                value: (*value).into(),
-            })
-            .collect(),
+        filter: AgentFilter {
+            status,
+            metadata: metadata
+                .iter()
+                .map(|(key, value)| MetadataFilter {
+                    key: (*key).into(),
+                    value: (*value).into(),
+                })
+                .collect(),
+        },
         q: None,
         sort: SortKey::NEWEST_FIRST,
         limit: Limit::DEFAULT,
@@ -111,13 +115,13 @@ async fn merges_and_json_patches_change_metadata_all_or_nothing() {
         .await
         .expect("created");
     let change = AgentChange {
-        metadata: AttributesChange::Merge(
+        metadata: ObjectChange::Merge(
             json!({"n": null, "rack": {"row": 3}})
                 .as_object()
                 .cloned()
                 .expect("object"),
         ),
-        capabilities: AttributesChange::Merge(
+        capabilities: ObjectChange::Merge(
             json!({"probe": {"tcp": true}})
                 .as_object()
                 .cloned()

@@ -1,7 +1,7 @@
 //! Events and notifications from the services, on the in-memory adapters.
 
 use domain::model::{
-    Attributes, ClientInfo, Email, ItemDraft, ItemName, Password, Principal, Role, SessionId,
+    ClientInfo, Email, ItemDraft, ItemName, JsonObject, Password, Principal, Role, SessionId,
     Stream, UserId,
 };
 use domain::ports::{Clock, EventFilter, Revoked};
@@ -13,7 +13,7 @@ fn draft(name: &str) -> ItemDraft {
     ItemDraft {
         name: ItemName::parse(name).expect("valid"),
         description: None,
-        attributes: Attributes::default(),
+        attributes: JsonObject::default(),
     }
 }
 

@@ -2,8 +2,8 @@
 
 use domain::ServiceError;
 use domain::model::{
-    Attributes, AttributesChange, ItemChange, ItemDraft, ItemName, Limit, Principal, Role,
-    SessionId, SortKey, UserId,
+    ItemChange, ItemDraft, ItemName, JsonObject, Limit, ObjectChange, Principal, Role, SessionId,
+    SortKey, UserId,
 };
 use domain::ports::{ClaimOutcome, IdempotencyClaim, IdempotencyKey, StoredResponse};
 use domain::services::ItemListQuery;
@@ -22,7 +22,7 @@ fn draft(name: &str) -> ItemDraft {
     ItemDraft {
         name: ItemName::parse(name).expect("valid"),
         description: None,
-        attributes: Attributes::parse(json!({"a": {"b": 1}}), "attributes").expect("valid"),
+        attributes: JsonObject::parse(json!({"a": {"b": 1}}), "attributes").expect("valid"),
     }
 }
 
@@ -65,7 +65,7 @@ async fn merge_patches_attributes_and_checks_versions() {
         .expect("created");
     let patch = json!({"a": {"c": 2}, "x": true});
     let change = ItemChange {
-        attributes: AttributesChange::Merge(patch.as_object().cloned().expect("object")),
+        attributes: ObjectChange::Merge(patch.as_object().cloned().expect("object")),
         ..ItemChange::default()
     };
     let stale = domain
@@ -94,9 +94,9 @@ async fn a_merge_breaking_the_limits_changes_nothing() {
         .create(&ada, draft("lamp"))
         .await
         .expect("created");
-    let big = json!({"big": "x".repeat(Attributes::MAX_BYTES)});
+    let big = json!({"big": "x".repeat(JsonObject::MAX_BYTES)});
     let change = ItemChange {
-        attributes: AttributesChange::Merge(big.as_object().cloned().expect("object")),
+        attributes: ObjectChange::Merge(big.as_object().cloned().expect("object")),
         ..ItemChange::default()
     };
     let refused = domain.items.update(&ada, item.id, change, None).await;
@@ -128,6 +128,7 @@ async fn listing_by_name_pages_through_every_item_once() {
     let mut after = None;
     loop {
         let query = ItemListQuery {
+            filter: (),
             q: None,
             sort,
             limit: Limit::new(2).expect("valid"),

@@ -9,9 +9,8 @@ use domain::services::{
     UserService,
 };
 use infra::{
-    Argon2Hasher, Db, JwtAlgorithm, JwtIssuer, OAuthProviders, ProviderConfig, ProviderEndpoints,
-    SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
-    SeaUsers,
+    Argon2Hasher, Db, JwtIssuer, OAuthProviders, ProviderConfig, ProviderEndpoints, SeaAgents,
+    SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions, SeaUsers,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -49,13 +48,9 @@ pub fn services(
             private_key,
             public_key,
         } => {
-            let algorithm = match algorithm.as_str() {
-                "EdDSA" => JwtAlgorithm::EdDSA,
-                _ => JwtAlgorithm::RS256,
-            };
             let private = std::fs::read(private_key).context("reading JWT_PRIVATE_KEY_FILE")?;
             let public = std::fs::read(public_key).context("reading JWT_PUBLIC_KEY_FILE")?;
-            JwtIssuer::from_pem(algorithm, &private, &public)?
+            JwtIssuer::from_pem(*algorithm, &private, &public)?
         }
     };
     let ports = Ports {

@@ -99,8 +99,10 @@ impl AgentPatchRequest {
     }
 }
 
+// The OpenAPI schema only: the body is written by `Agent`'s `Serialize`,
+// the one wire form, which is also the `data` of the agent's events.
 /// `Agent` (never its token).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 pub struct AgentBody {
     /// Identity (UUID v7).
     pub id: uuid::Uuid,
@@ -138,32 +140,13 @@ pub struct AgentBody {
     pub updated_at: String,
 }
 
-impl From<Agent> for AgentBody {
-    fn from(agent: Agent) -> Self {
-        Self {
-            id: agent.id.0,
-            owner_id: agent.owner_id.0,
-            name: agent.name.as_str().to_owned(),
-            description: agent.description.map(|d| d.as_str().to_owned()),
-            status: agent.status.as_str(),
-            capabilities: agent.capabilities.to_value(),
-            metadata: agent.metadata.to_value(),
-            last_status: agent.last_status,
-            version: agent.version,
-            last_seen_at: agent.last_seen_at.map(|t| t.to_string()),
-            connected_at: agent.connected_at.map(|t| t.to_string()),
-            created_at: agent.created_at.to_string(),
-            updated_at: agent.updated_at.to_string(),
-        }
-    }
-}
-
 /// `POST /agents` → 201: the `Agent` fields plus its token, shown once.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentCreatedBody {
     /// The agent.
     #[serde(flatten)]
-    pub agent: AgentBody,
+    #[schema(value_type = AgentBody)]
+    pub agent: Agent,
     /// The agent's secret (256 bits, base64url): shown only now, stored
     /// only as a hash.
     pub token: String,
@@ -180,7 +163,8 @@ pub struct AgentTokenBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgentPage {
     /// The rows.
-    pub data: Vec<AgentBody>,
+    #[schema(value_type = Vec<AgentBody>)]
+    pub data: Vec<Agent>,
     /// Pass as `cursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }

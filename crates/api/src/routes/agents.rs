@@ -16,7 +16,8 @@ use crate::problem::Problem;
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::model::{AgentChange, AgentId, AttributesChange, MetadataFilter, MetadataPatch};
+use domain::model::{AgentChange, AgentId, MetadataFilter, MetadataPatch, ObjectChange};
+use domain::ports::AgentFilter;
 use domain::services::{AGENT_SORTS, AgentListQuery};
 use serde_json::Value;
 
@@ -60,7 +61,7 @@ pub async fn create(
             let location = format!("/api/v1/agents/{}", agent.id);
             let version = agent.version;
             let body = AgentCreatedBody {
-                agent: AgentBody::from(agent),
+                agent,
                 token: token.as_str().to_owned(),
             };
             created(location, version, &body, Secrecy::Secret)
@@ -120,8 +121,7 @@ pub async fn list(
     }
     .parse(AGENT_SORTS)?;
     let query = AgentListQuery {
-        status,
-        metadata,
+        filter: AgentFilter { status, metadata },
         q: list.q,
         sort: list.sort,
         limit: list.limit,
@@ -129,7 +129,7 @@ pub async fn list(
     };
     let page = state.agents.list(&caller.0, query).await?;
     Ok(HttpResponse::Ok().json(AgentPage {
-        data: page.data.into_iter().map(AgentBody::from).collect(),
+        data: page.data,
         next_cursor: page.next_cursor,
     }))
 }
@@ -153,7 +153,7 @@ pub async fn get(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let agent = state.agents.get(&caller.0, agent_id(id)).await?;
-    ok_unless_not_modified(&req, agent.version, AgentBody::from(agent))
+    ok_unless_not_modified(&req, agent.version, &agent)
 }
 
 /// Changes some fields; `capabilities` and `metadata` are merged
@@ -227,7 +227,7 @@ async fn update(
         .agents
         .update(&caller.0, agent_id(id), change, expected)
         .await?;
-    Ok(ok_with_etag(agent.version, AgentBody::from(agent)))
+    Ok(ok_with_etag(agent.version, &agent))
 }
 
 /// Deletes an agent.
@@ -302,7 +302,7 @@ pub async fn patch_metadata(
                 )]));
             };
             let change = AgentChange {
-                metadata: AttributesChange::Merge(patch),
+                metadata: ObjectChange::Merge(patch),
                 ..AgentChange::default()
             };
             state.agents.update(&caller.0, id, change, expected).await?
@@ -321,7 +321,7 @@ pub async fn patch_metadata(
             ));
         }
     };
-    Ok(ok_with_etag(agent.version, AgentBody::from(agent)))
+    Ok(ok_with_etag(agent.version, &agent))
 }
 
 /// Gives the agent a new token, shown once; the old one stops working at

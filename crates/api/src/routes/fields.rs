@@ -2,7 +2,7 @@
 //! share: every broken field is collected, so a 422 lists them all.
 
 use domain::FieldError;
-use domain::model::{Attributes, AttributesChange, Description, Name};
+use domain::model::{Description, JsonObject, Name, ObjectChange};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -34,11 +34,11 @@ pub fn description(raw: Option<&str>) -> Result<Option<Description>, FieldError>
 ///
 /// # Errors
 /// A [`FieldError`] on `field` for anything but an object within the
-/// [`Attributes`] limits.
-pub fn object_or_empty(value: Option<Value>, field: &str) -> Result<Attributes, FieldError> {
+/// [`JsonObject`] limits.
+pub fn object_or_empty(value: Option<Value>, field: &str) -> Result<JsonObject, FieldError> {
     match value {
-        None | Some(Value::Null) => Ok(Attributes::default()),
-        Some(value) => Attributes::parse(value, field),
+        None | Some(Value::Null) => Ok(JsonObject::default()),
+        Some(value) => JsonObject::parse(value, field),
     }
 }
 
@@ -70,14 +70,14 @@ pub fn object_change(
     errors: &mut Vec<FieldError>,
     value: Option<Option<Value>>,
     field: &str,
-) -> AttributesChange {
+) -> ObjectChange {
     match value {
-        None => AttributesChange::Keep,
-        Some(None) => AttributesChange::Replace(Attributes::default()),
-        Some(Some(Value::Object(patch))) => AttributesChange::Merge(patch),
+        None => ObjectChange::Keep,
+        Some(None) => ObjectChange::Replace(JsonObject::default()),
+        Some(Some(Value::Object(patch))) => ObjectChange::Merge(patch),
         Some(Some(_)) => {
             errors.push(FieldError::new(field, "must be a JSON object or null"));
-            AttributesChange::Keep
+            ObjectChange::Keep
         }
     }
 }

@@ -121,12 +121,7 @@ pub async fn create(
             let draft = json_body::<ItemRequest>(&req, &body)?.try_into_domain()?;
             let item = state.items.create(&caller.0, draft).await?;
             let location = format!("/api/v1/items/{}", item.id);
-            created(
-                location,
-                item.version,
-                &ItemBody::from(item),
-                Secrecy::Public,
-            )
+            created(location, item.version, &item, Secrecy::Public)
         },
     )
     .await
@@ -148,6 +143,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let list = params.into_inner().parse(ITEM_SORTS)?;
     let query = ItemListQuery {
+        filter: (),
         q: list.q,
         sort: list.sort,
         limit: list.limit,
@@ -155,7 +151,7 @@ pub async fn list(
     };
     let page = state.items.list(&caller.0, query).await?;
     Ok(HttpResponse::Ok().json(ItemPage {
-        data: page.data.into_iter().map(ItemBody::from).collect(),
+        data: page.data,
         next_cursor: page.next_cursor,
     }))
 }
@@ -179,7 +175,7 @@ pub async fn get(
     id: web::Path<uuid::Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let item = state.items.get(&caller.0, item_id(id)).await?;
-    ok_unless_not_modified(&req, item.version, ItemBody::from(item))
+    ok_unless_not_modified(&req, item.version, &item)
 }
 
 /// Changes some fields; `attributes` is merged (RFC 7396) atomically.
@@ -252,7 +248,7 @@ async fn update(
         .items
         .update(&caller.0, item_id(id), change, expected)
         .await?;
-    Ok(ok_with_etag(item.version, ItemBody::from(item)))
+    Ok(ok_with_etag(item.version, &item))
 }
 
 /// Deletes an item.

@@ -2,16 +2,18 @@
 //! that connect with their own token to report in.
 
 use super::{
-    AgentId, Attributes, AttributesChange, Description, Name, NewEvent, RefreshToken, Stream,
-    Timestamp, TokenHash, UserId,
+    AgentId, Description, JsonObject, Name, ObjectChange, RefreshToken, Timestamp, TokenHash,
+    UserId,
 };
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// An agent name: the same rules as an item name (one shared [`Name`]).
 pub type AgentName = Name;
 
 /// Whether an agent holds a live connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AgentStatus {
     /// Connected.
     Online,
@@ -38,8 +40,10 @@ impl AgentStatus {
     }
 }
 
-/// An agent as stored and returned (never with its token).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An agent as stored and returned (never with its token); its
+/// `Serialize` is the one wire form (`Agent` of API.md), for the REST body
+/// and the event payload alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Agent {
     /// Identity (UUID v7).
     pub id: AgentId,
@@ -51,10 +55,10 @@ pub struct Agent {
     pub description: Option<Description>,
     /// Online or offline.
     pub status: AgentStatus,
-    /// What it can do: a JSON object within the [`Attributes`] limits.
-    pub capabilities: Attributes,
-    /// Free JSON object within the [`Attributes`] limits; filterable.
-    pub metadata: Attributes,
+    /// What it can do: a JSON object within the [`JsonObject`] limits.
+    pub capabilities: JsonObject,
+    /// Free JSON object within the [`JsonObject`] limits; filterable.
+    pub metadata: JsonObject,
     /// The status object of its latest heartbeat; `None` before one.
     pub last_status: Option<Value>,
     /// 1 at creation, +1 on every change.
@@ -77,9 +81,9 @@ pub struct AgentDraft {
     /// Description (`None` when absent).
     pub description: Option<Description>,
     /// Capabilities (`{}` when absent).
-    pub capabilities: Attributes,
+    pub capabilities: JsonObject,
     /// Metadata (`{}` when absent).
-    pub metadata: Attributes,
+    pub metadata: JsonObject,
 }
 
 /// A change to an agent (`PATCH`, or `PUT` with every field set).
@@ -90,9 +94,9 @@ pub struct AgentChange {
     /// `Some(None)` clears the description.
     pub description: Option<Option<Description>>,
     /// Capabilities change (a merge is done by the database).
-    pub capabilities: AttributesChange,
+    pub capabilities: ObjectChange,
     /// Metadata change (a merge is done by the database).
-    pub metadata: AttributesChange,
+    pub metadata: ObjectChange,
 }
 
 impl From<AgentDraft> for AgentChange {
@@ -100,8 +104,8 @@ impl From<AgentDraft> for AgentChange {
         Self {
             name: Some(draft.name),
             description: Some(draft.description),
-            capabilities: AttributesChange::Replace(draft.capabilities),
-            metadata: AttributesChange::Replace(draft.metadata),
+            capabilities: ObjectChange::Replace(draft.capabilities),
+            metadata: ObjectChange::Replace(draft.metadata),
         }
     }
 }
@@ -166,41 +170,10 @@ impl MetadataFilter {
     }
 }
 
-impl Agent {
-    /// The agent as the API renders it (`Agent` of API.md; no token).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id.0,
-            "owner_id": self.owner_id.0,
-            "name": self.name.as_str(),
-            "description": self.description.as_ref().map(|d| d.as_str()),
-            "status": self.status.as_str(),
-            "capabilities": self.capabilities.as_map(),
-            "metadata": self.metadata.as_map(),
-            "last_status": self.last_status,
-            "version": self.version,
-            "last_seen_at": self.last_seen_at.map(|t| t.to_string()),
-            "connected_at": self.connected_at.map(|t| t.to_string()),
-            "created_at": self.created_at.to_string(),
-            "updated_at": self.updated_at.to_string(),
-        })
-    }
-
-    /// The event announcing `kind` (`agent.created`, …) of this agent.
-    pub fn event(&self, kind: &'static str) -> NewEvent {
-        NewEvent {
-            stream: Stream::Agents,
-            kind,
-            resource_id: self.id.0,
-            owner_id: self.owner_id,
-            data: self.to_json(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn filter(key: &str, value: &str) -> MetadataFilter {
         MetadataFilter {

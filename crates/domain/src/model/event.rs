@@ -1,8 +1,8 @@
 //! Domain events: what happened to a resource, logged in the same
 //! transaction as the change and delivered to WebSocket rooms.
 
-use super::{Item, Timestamp, UserId};
-use serde_json::{Value, json};
+use super::{Timestamp, UserId};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// An event stream: every member of a stream's rooms receives the part of
@@ -34,18 +34,62 @@ impl Stream {
     }
 }
 
+/// What happened to which kind of resource: the event's name
+/// (`item.created`, `agent.online`, …), which also says its stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// `item.created`.
+    ItemCreated,
+    /// `item.updated`.
+    ItemUpdated,
+    /// `item.deleted`.
+    ItemDeleted,
+    /// `agent.created`.
+    AgentCreated,
+    /// `agent.updated`.
+    AgentUpdated,
+    /// `agent.deleted`.
+    AgentDeleted,
+    /// `agent.online`: an agent connected.
+    AgentOnline,
+    /// `agent.offline`: an agent's connection ended.
+    AgentOffline,
+}
+
+impl EventKind {
+    /// The name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ItemCreated => "item.created",
+            Self::ItemUpdated => "item.updated",
+            Self::ItemDeleted => "item.deleted",
+            Self::AgentCreated => "agent.created",
+            Self::AgentUpdated => "agent.updated",
+            Self::AgentDeleted => "agent.deleted",
+            Self::AgentOnline => "agent.online",
+            Self::AgentOffline => "agent.offline",
+        }
+    }
+
+    /// The stream events of this kind belong to.
+    pub fn stream(self) -> Stream {
+        match self {
+            Self::ItemCreated | Self::ItemUpdated | Self::ItemDeleted => Stream::Items,
+            _ => Stream::Agents,
+        }
+    }
+}
+
 /// An event about to be written with its change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    /// Its stream.
-    pub stream: Stream,
-    /// `item.updated`, …
-    pub kind: &'static str,
+    /// What happened (and so the stream).
+    pub kind: EventKind,
     /// The resource it is about.
     pub resource_id: Uuid,
     /// Whose resource it is (who may see it, with admins).
     pub owner_id: UserId,
-    /// The payload clients receive (the resource as the API renders it).
+    /// The payload clients receive (the resource's wire form).
     pub data: Value,
 }
 
@@ -57,7 +101,7 @@ pub struct Event {
     pub seq: i64,
     /// Its stream.
     pub stream: Stream,
-    /// `item.updated`, …
+    /// Its name as [`EventKind::as_str`] wrote it (`item.updated`, …).
     pub kind: String,
     /// The resource it is about.
     pub resource_id: Uuid,
@@ -67,31 +111,4 @@ pub struct Event {
     pub data: Value,
     /// When it was written.
     pub created_at: Timestamp,
-}
-
-impl Item {
-    /// The item as the API renders it (`Item` of API.md).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "id": self.id.0,
-            "owner_id": self.owner_id.0,
-            "name": self.name.as_str(),
-            "description": self.description.as_ref().map(|d| d.as_str()),
-            "attributes": self.attributes.as_map(),
-            "version": self.version,
-            "created_at": self.created_at.to_string(),
-            "updated_at": self.updated_at.to_string(),
-        })
-    }
-
-    /// The event announcing `kind` (`item.created`, …) of this item.
-    pub fn event(&self, kind: &'static str) -> NewEvent {
-        NewEvent {
-            stream: Stream::Items,
-            kind,
-            resource_id: self.id.0,
-            owner_id: self.owner_id,
-            data: self.to_json(),
-        }
-    }
 }

@@ -4,12 +4,12 @@
 //!
 //! The work is bounded whatever the patch says: at most
 //! [`MetadataPatch::MAX_OPERATIONS`] operations, applied one by one, with
-//! the [`Attributes`] limits checked after each; a `copy` is measured
+//! the [`JsonObject`] limits checked after each; a `copy` is measured
 //! before it is made. A patch of doubling copies (`from: ""`) is refused
 //! at the operation that would cross 65,536 bytes or 16 levels, having
 //! never held more than twice that in memory.
 
-use super::Attributes;
+use super::JsonObject;
 use crate::FieldError;
 use json_patch::{Patch, PatchErrorKind, PatchOperation};
 use serde_json::Value;
@@ -66,12 +66,12 @@ impl MetadataPatch {
     }
 
     /// Applies the operations one by one to a copy of `metadata`; after
-    /// each, the document must be an object within the [`Attributes`]
+    /// each, the document must be an object within the [`JsonObject`]
     /// limits.
     ///
     /// # Errors
     /// [`PatchFailure`] naming the first operation that failed (`/N/...`).
-    pub fn apply(&self, metadata: &Attributes) -> Result<Attributes, PatchFailure> {
+    pub fn apply(&self, metadata: &JsonObject) -> Result<JsonObject, PatchFailure> {
         let mut doc = metadata.to_value();
         for (index, operation) in self.0.iter().enumerate() {
             refuse_large_copy(&doc, operation, index)?;
@@ -93,10 +93,10 @@ impl MetadataPatch {
                     "the metadata must stay a JSON object",
                 ));
             };
-            Attributes::check(map, "metadata")
+            JsonObject::check(map, "metadata")
                 .map_err(|e| invalid(index, "path", &format!("metadata {}", e.message)))?;
         }
-        Attributes::parse(doc, "metadata").map_err(PatchFailure::Invalid)
+        JsonObject::parse(doc, "metadata").map_err(PatchFailure::Invalid)
     }
 }
 
@@ -137,7 +137,7 @@ fn is_pointer(value: &Value) -> bool {
 }
 
 /// Refuses a `copy` whose value alone would take the document over
-/// [`Attributes::MAX_BYTES`], before cloning it.
+/// [`JsonObject::MAX_BYTES`], before cloning it.
 fn refuse_large_copy(
     doc: &Value,
     operation: &PatchOperation,
@@ -149,7 +149,7 @@ fn refuse_large_copy(
     let Some(source) = doc.pointer(copy.from.as_str()) else {
         return Ok(());
     };
-    let budget = Attributes::MAX_BYTES.saturating_sub(compact_size(doc, Attributes::MAX_BYTES));
+    let budget = JsonObject::MAX_BYTES.saturating_sub(compact_size(doc, JsonObject::MAX_BYTES));
     if compact_size(source, budget) > budget {
         return Err(invalid(
             index,
@@ -197,8 +197,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn metadata(value: Value) -> Attributes {
-        Attributes::parse(value, "metadata").unwrap_or_default()
+    fn metadata(value: Value) -> JsonObject {
+        JsonObject::parse(value, "metadata").unwrap_or_default()
     }
 
     fn apply(ops: Value, to: Value) -> Result<Value, PatchFailure> {

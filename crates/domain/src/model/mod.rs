@@ -4,6 +4,7 @@
 mod agent;
 mod client;
 mod event;
+mod fields;
 mod ids;
 mod item;
 mod metadata_patch;
@@ -11,6 +12,7 @@ mod name;
 mod oauth;
 mod owned;
 mod page;
+mod scope;
 mod sealed;
 mod session;
 mod text;
@@ -22,16 +24,16 @@ pub use agent::{
     Agent, AgentChange, AgentDraft, AgentName, AgentStatus, AgentToken, MetadataFilter,
 };
 pub use client::ClientInfo;
-pub use event::{Event, NewEvent, Stream};
+pub use event::{Event, EventKind, NewEvent, Stream};
+pub use fields::{Attributes, Description, JsonObject, ObjectChange, merge_patch};
 pub use ids::{AgentId, ItemId, SessionId, UserId};
-pub use item::{
-    Attributes, AttributesChange, Description, Item, ItemChange, ItemDraft, ItemName, merge_patch,
-};
+pub use item::{Item, ItemChange, ItemDraft, ItemName};
 pub use metadata_patch::{MetadataPatch, PatchFailure};
 pub use name::Name;
 pub use oauth::{ExternalIdentity, FlowSecret, LinkedIdentity, PendingLogin, ProviderName};
 pub use owned::OwnedResource;
 pub use page::{Cursor, CursorError, CursorValue, Limit, Page, SortField, SortKey};
+pub use scope::Scope;
 pub use session::{
     AccessGrant, RefreshRecord, RefreshState, RefreshToken, SecretKey, Session, SessionState,
     TokenHash,

@@ -1,13 +1,23 @@
 //! What items and agents share as owned, versioned resources: an owner
-//! whose scope they live in, a version that is their ETag, and the columns
-//! a keyset list sorts by.
+//! whose scope they live in, a version that is their ETag, the columns a
+//! keyset list sorts by, and the events that announce their changes.
 
-use super::{Agent, CursorValue, Item, Name, SortField, UserId};
+use super::{Agent, CursorValue, EventKind, Item, Name, NewEvent, SortField, Timestamp, UserId};
+use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
 /// A resource a user owns, changed only at a known version and listed a
-/// keyset page at a time.
-pub trait OwnedResource {
+/// keyset page at a time. Its `Serialize` is its one wire form: the REST
+/// body and the `data` of its events.
+pub trait OwnedResource: Serialize {
+    /// The event of its creation.
+    const CREATED: EventKind;
+    /// The event of a new version.
+    const UPDATED: EventKind;
+    /// The event of its deletion.
+    const DELETED: EventKind;
+
     /// Its identity, which also breaks ties in every sort.
     fn uuid(&self) -> Uuid;
     /// Its owner.
@@ -16,14 +26,30 @@ pub trait OwnedResource {
     fn version(&self) -> i64;
     /// Its name (searched by `q`).
     fn name(&self) -> &Name;
+    /// Its last change.
+    fn updated_at(&self) -> Timestamp;
     /// The value of its `field` column, for a keyset cursor.
     fn cursor_value(&self, field: SortField) -> CursorValue;
+
+    /// The event announcing `kind` of this resource, carrying its wire form.
+    fn event(&self, kind: EventKind) -> NewEvent {
+        NewEvent {
+            kind,
+            resource_id: self.uuid(),
+            owner_id: self.owner(),
+            data: serde_json::to_value(self).unwrap_or(Value::Null),
+        }
+    }
 }
 
 /// Implements [`OwnedResource`] for entities that name these fields alike.
 macro_rules! owned_resource {
-    ($($entity:ty),*) => {$(
+    ($($entity:ty => $created:ident, $updated:ident, $deleted:ident);*) => {$(
         impl OwnedResource for $entity {
+            const CREATED: EventKind = EventKind::$created;
+            const UPDATED: EventKind = EventKind::$updated;
+            const DELETED: EventKind = EventKind::$deleted;
+
             fn uuid(&self) -> Uuid {
                 self.id.0
             }
@@ -36,6 +62,9 @@ macro_rules! owned_resource {
             fn name(&self) -> &Name {
                 &self.name
             }
+            fn updated_at(&self) -> Timestamp {
+                self.updated_at
+            }
             fn cursor_value(&self, field: SortField) -> CursorValue {
                 match field {
                     SortField::CreatedAt => CursorValue::Micros(self.created_at.unix_micros()),
@@ -47,4 +76,7 @@ macro_rules! owned_resource {
     )*};
 }
 
-owned_resource!(Item, Agent);
+owned_resource!(
+    Item => ItemCreated, ItemUpdated, ItemDeleted;
+    Agent => AgentCreated, AgentUpdated, AgentDeleted
+);

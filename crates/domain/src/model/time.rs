@@ -40,11 +40,6 @@ impl Timestamp {
     pub fn unix_seconds(self) -> i64 {
         self.0.unix_timestamp()
     }
-
-    /// The wrapped date-time.
-    pub fn as_datetime(self) -> OffsetDateTime {
-        self.0
-    }
 }
 
 impl Add<Duration> for Timestamp {

@@ -1,41 +1,31 @@
 //! Agent storage.
 
-use super::{Scope, WriteOutcome};
+use super::{OwnedRepository, WriteOutcome};
 use crate::RepoError;
 use crate::model::{
-    Agent, AgentChange, AgentId, AgentStatus, Cursor, Limit, MetadataFilter, MetadataPatch,
-    SearchText, SortKey, Timestamp, TokenHash,
+    Agent, AgentChange, AgentId, AgentStatus, MetadataFilter, MetadataPatch, Scope, Timestamp,
+    TokenHash,
 };
 use async_trait::async_trait;
 use serde_json::Value;
 
-/// Which agents to list, and from where.
-#[derive(Debug, Clone)]
-pub struct AgentQuery {
-    /// Whose.
-    pub scope: Scope,
+/// The filters only agents have.
+#[derive(Debug, Clone, Default)]
+pub struct AgentFilter {
     /// Only agents with this status.
     pub status: Option<AgentStatus>,
     /// Every filter must match (AND).
     pub metadata: Vec<MetadataFilter>,
-    /// Case-insensitive substring of the name (`%`, `_` literal).
-    pub q: Option<SearchText>,
-    /// Order; ties broken by id in the same direction.
-    pub sort: SortKey,
-    /// Rows wanted; the adapter returns up to `limit + 1`.
-    pub limit: Limit,
-    /// Continue after this row.
-    pub after: Option<Cursor>,
 }
 
-/// Stores agents and their token hashes. Every write but a token change
-/// also appends its event (`agent.created`, `agent.updated`,
-/// `agent.deleted`, from [`Agent::event`]) to the event log in the same
+/// Stores agents and their token hashes: the shared [`OwnedRepository`]
+/// path and what only agents do. Every write but a token change or a
+/// heartbeat also appends its event to the event log in the same
 /// transaction.
-///
-/// [`Agent::event`]: crate::model::Agent::event
 #[async_trait]
-pub trait AgentRepository: Send + Sync {
+pub trait AgentRepository:
+    OwnedRepository<Entity = Agent, Id = AgentId, Change = AgentChange, Filter = AgentFilter>
+{
     /// Inserts an agent with the hash of its token.
     ///
     /// # Errors
@@ -43,40 +33,11 @@ pub trait AgentRepository: Send + Sync {
     /// random token); else [`RepoError::Unexpected`].
     async fn create(&self, agent: &Agent, token: &TokenHash) -> Result<(), RepoError>;
 
-    /// The agent with `id` in `scope`.
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] only.
-    async fn find(&self, id: AgentId, scope: Scope) -> Result<Option<Agent>, RepoError>;
-
     /// The agent whose current token hashes to `token` (agent connections).
     ///
     /// # Errors
     /// [`RepoError::Unexpected`] only.
     async fn find_by_token(&self, token: &TokenHash) -> Result<Option<Agent>, RepoError>;
-
-    /// Up to `limit + 1` agents passing the filters, in order after `after`.
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] only.
-    async fn list(&self, query: &AgentQuery) -> Result<Vec<Agent>, RepoError>;
-
-    /// Applies `change` atomically — merges of `capabilities` and `metadata`
-    /// are done by the database in one `UPDATE`, never read-modify-write —
-    /// bumping `version` and setting `updated_at`, when the current version
-    /// is `expected` (any, when `None`). A merged result outside the limits
-    /// is rolled back as [`WriteOutcome::Invalid`].
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] only.
-    async fn update(
-        &self,
-        id: AgentId,
-        scope: Scope,
-        change: &AgentChange,
-        expected: Option<i64>,
-        now: Timestamp,
-    ) -> Result<WriteOutcome<Agent>, RepoError>;
 
     /// Applies a JSON Patch to the metadata with the row locked for the
     /// whole read-apply-write (no lost update), bumping `version`. A failed
@@ -105,17 +66,6 @@ pub trait AgentRepository: Send + Sync {
         id: AgentId,
         scope: Scope,
         token: &TokenHash,
-    ) -> Result<WriteOutcome<Agent>, RepoError>;
-
-    /// Deletes the agent when its version is `expected` (any, when `None`).
-    ///
-    /// # Errors
-    /// [`RepoError::Unexpected`] only.
-    async fn delete(
-        &self,
-        id: AgentId,
-        scope: Scope,
-        expected: Option<i64>,
     ) -> Result<WriteOutcome<Agent>, RepoError>;
 
     /// Marks the agent `online`, with `connected_at` and `last_seen_at` at

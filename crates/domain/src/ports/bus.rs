@@ -11,9 +11,12 @@ pub struct BusError(pub String);
 /// included), in the order each publisher sent them. Must return quickly.
 pub type BusSink = Box<dyn Fn(Vec<u8>) + Send + Sync>;
 
-/// Fans opaque messages out to every instance. Delivery is at most once:
-/// a message published while an instance is disconnected is lost for it —
-/// the event log is the source of truth, and the hub fills gaps from it.
+/// Fans opaque messages out to every instance: chat, presence,
+/// revocations, and the hint that new events are in the log. Delivery is
+/// at most once: a message published while an instance is disconnected is
+/// lost for it. Events themselves never travel here — every instance
+/// releases the whole event log itself, so a lost hint only delays
+/// delivery until its next relay tick.
 #[async_trait]
 pub trait MessageBus: Send + Sync {
     /// Publishes one message to every subscribed instance.

@@ -1,4 +1,5 @@
-//! The event log (an outbox) and the bus that fans events out.
+//! The event log (an outbox): written with each change, released by every
+//! instance in seq order, replayed to clients that missed events.
 
 use crate::RepoError;
 use crate::model::{Event, Stream, Timestamp, UserId};

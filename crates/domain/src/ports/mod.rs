@@ -11,11 +11,13 @@ mod idempotency;
 mod items;
 mod notifier;
 mod oauth;
+mod owned;
 mod sessions;
 mod tokens;
 mod users;
 
-pub use agents::{AgentQuery, AgentRepository};
+pub use crate::model::Scope;
+pub use agents::{AgentFilter, AgentRepository};
 pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
 pub use events::{EventFilter, EventLog, Released};
@@ -23,12 +25,13 @@ pub use hasher::{HashError, PasswordHasher};
 pub use idempotency::{
     ClaimOutcome, IdempotencyClaim, IdempotencyKey, IdempotencyStore, StoredResponse,
 };
-pub use items::{ItemQuery, ItemRepository, Scope, WriteOutcome};
+pub use items::ItemRepository;
 pub use notifier::{NoNotifier, Notifier, Revoked};
 pub use oauth::{
     AuthorizationRequest, CodeExchange, IdentityProviders, IdentityRepository, PendingLoginClaim,
     PendingLoginStore, ProviderError,
 };
+pub use owned::{ListQuery, OwnedRepository, WriteOutcome};
 pub use sessions::SessionRepository;
 pub use tokens::{TokenError, TokenIssuer};
 pub use users::{UserQuery, UserRepository, UserUpdate};

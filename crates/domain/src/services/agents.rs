@@ -1,48 +1,35 @@
 //! Agents: ownership, versions, tokens, metadata patches and filtered lists.
 
 use super::Ports;
-use super::owned::{page, scope, settled, written};
+use super::owned::{OwnedService, settled};
 use crate::ServiceError;
 use crate::model::{
-    Agent, AgentChange, AgentDraft, AgentId, AgentStatus, AgentToken, Cursor, Limit,
-    MetadataFilter, MetadataPatch, Page, Principal, SearchText, SortField, SortKey, Timestamp,
+    Agent, AgentDraft, AgentId, AgentStatus, AgentToken, MetadataPatch, Principal, SortField,
+    Timestamp,
 };
-use crate::ports::AgentQuery;
+use crate::ports::{AgentFilter, AgentRepository, ListQuery};
 use serde_json::Value;
 
-/// A page request over the caller's agents (every agent for an admin).
-#[derive(Debug, Clone)]
-pub struct AgentListQuery {
-    /// Only agents with this status.
-    pub status: Option<AgentStatus>,
-    /// `metadata.<key>=<value>` filters, all of which must match.
-    pub metadata: Vec<MetadataFilter>,
-    /// Substring of the name.
-    pub q: Option<SearchText>,
-    /// Order.
-    pub sort: SortKey,
-    /// Page size.
-    pub limit: Limit,
-    /// Continue after this cursor's row.
-    pub after: Option<Cursor>,
-}
+/// A page request over the caller's agents (every agent for an admin)
+/// that pass the agent filters.
+pub type AgentListQuery = ListQuery<AgentFilter>;
 
 /// The sorts agents may be listed by.
 pub const AGENT_SORTS: &[SortField] =
     &[SortField::CreatedAt, SortField::UpdatedAt, SortField::Name];
 
-/// Agent use cases. As with items, a user sees and changes only their own
-/// agents (another's is "not found", never "forbidden"); an admin sees and
-/// changes all.
-#[derive(Clone)]
-pub struct AgentService {
-    ports: Ports,
-}
+/// Agent use cases: get, list, update and delete as every owned resource
+/// ([`OwnedService`]; a deletion also closes the agent's connection), and
+/// what only agents do: tokens, metadata patches, presence.
+pub type AgentService = OwnedService<dyn AgentRepository>;
 
 impl AgentService {
     /// Builds the service.
     pub fn new(ports: Ports) -> Self {
-        Self { ports }
+        // A deleted agent's connection holds a token that no longer exists.
+        Self::over(ports.agents.clone(), ports, |ports, agent| {
+            ports.notifier.agent_token_rotated(agent.id);
+        })
     }
 
     /// Registers an agent owned by the caller, offline, at version 1, and
@@ -72,68 +59,9 @@ impl AgentService {
             updated_at: now,
         };
         let token = AgentToken::generate();
-        self.ports.agents.create(&agent, &token.hash()).await?;
-        self.ports.notifier.events_written();
+        self.repo().create(&agent, &token.hash()).await?;
+        self.announce();
         Ok((agent, token))
-    }
-
-    /// One agent the caller may see.
-    ///
-    /// # Errors
-    /// [`ServiceError::NotFound`] when absent or someone else's.
-    pub async fn get(&self, principal: &Principal, id: AgentId) -> Result<Agent, ServiceError> {
-        self.ports
-            .agents
-            .find(id, scope(principal))
-            .await?
-            .ok_or(ServiceError::NotFound)
-    }
-
-    /// A page of the agents the caller may see that pass the filters.
-    ///
-    /// # Errors
-    /// [`ServiceError::Unexpected`] when storage fails.
-    pub async fn list(
-        &self,
-        principal: &Principal,
-        query: AgentListQuery,
-    ) -> Result<Page<Agent>, ServiceError> {
-        let rows = self
-            .ports
-            .agents
-            .list(&AgentQuery {
-                scope: scope(principal),
-                status: query.status,
-                metadata: query.metadata,
-                q: query.q.clone(),
-                sort: query.sort,
-                limit: query.limit,
-                after: query.after,
-            })
-            .await?;
-        Ok(page(rows, query.sort, query.q.as_ref(), query.limit))
-    }
-
-    /// Changes an agent (merges of `capabilities` and `metadata` happen in
-    /// the database), if its version is `expected` when given.
-    ///
-    /// # Errors
-    /// [`ServiceError::NotFound`], [`ServiceError::PreconditionFailed`], or
-    /// [`ServiceError::Invalid`] when a merged object breaks a limit.
-    pub async fn update(
-        &self,
-        principal: &Principal,
-        id: AgentId,
-        change: AgentChange,
-        expected: Option<i64>,
-    ) -> Result<Agent, ServiceError> {
-        let now = self.ports.clock.now();
-        let outcome = self
-            .ports
-            .agents
-            .update(id, scope(principal), &change, expected, now)
-            .await?;
-        written(&self.ports, outcome)
     }
 
     /// Applies a JSON Patch (RFC 6902) to the metadata: all operations or
@@ -152,11 +80,10 @@ impl AgentService {
     ) -> Result<Agent, ServiceError> {
         let now = self.ports.clock.now();
         let outcome = self
-            .ports
-            .agents
-            .patch_metadata(id, scope(principal), &patch, expected, now)
+            .repo()
+            .patch_metadata(id, principal.scope(), &patch, expected, now)
             .await?;
-        written(&self.ports, outcome)
+        self.written(outcome)
     }
 
     /// Gives the agent a new token: the old one stops working at once and
@@ -171,34 +98,12 @@ impl AgentService {
     ) -> Result<(Agent, AgentToken), ServiceError> {
         let token = AgentToken::generate();
         let outcome = self
-            .ports
-            .agents
-            .set_token(id, scope(principal), &token.hash())
+            .repo()
+            .set_token(id, principal.scope(), &token.hash())
             .await?;
         let agent = settled(outcome)?;
         self.ports.notifier.agent_token_rotated(agent.id);
         Ok((agent, token))
-    }
-
-    /// Deletes an agent, if its version is `expected` when given.
-    ///
-    /// # Errors
-    /// [`ServiceError::NotFound`] or [`ServiceError::PreconditionFailed`].
-    pub async fn delete(
-        &self,
-        principal: &Principal,
-        id: AgentId,
-        expected: Option<i64>,
-    ) -> Result<Agent, ServiceError> {
-        let outcome = self
-            .ports
-            .agents
-            .delete(id, scope(principal), expected)
-            .await?;
-        let agent = written(&self.ports, outcome)?;
-        // Its connection, if any, holds a token that no longer exists.
-        self.ports.notifier.agent_token_rotated(agent.id);
-        Ok(agent)
     }
 
     /// The agent whose current token is `token` (agent connections).
@@ -207,8 +112,7 @@ impl AgentService {
     /// [`ServiceError::Unauthorized`] for an unknown token.
     pub async fn authenticate(&self, token: &str) -> Result<Agent, ServiceError> {
         let hash = AgentToken::from_client(token).hash();
-        self.ports
-            .agents
+        self.repo()
             .find_by_token(&hash)
             .await?
             .ok_or(ServiceError::Unauthorized)
@@ -221,8 +125,8 @@ impl AgentService {
     /// [`ServiceError::Unexpected`] when storage fails.
     pub async fn connected(&self, id: AgentId) -> Result<Option<Agent>, ServiceError> {
         let now = self.ports.clock.now();
-        let agent = self.ports.agents.set_online(id, now).await?;
-        self.ports.notifier.events_written();
+        let agent = self.repo().set_online(id, now).await?;
+        self.announce();
         Ok(agent)
     }
 
@@ -238,13 +142,12 @@ impl AgentService {
     ) -> Result<(), ServiceError> {
         let now = self.ports.clock.now();
         if self
-            .ports
-            .agents
+            .repo()
             .set_offline(id, connected_at, now)
             .await?
             .is_some()
         {
-            self.ports.notifier.events_written();
+            self.announce();
         }
         Ok(())
     }
@@ -255,7 +158,7 @@ impl AgentService {
     /// [`ServiceError::Unexpected`] when storage fails.
     pub async fn seen(&self, id: AgentId, status: Option<&Value>) -> Result<(), ServiceError> {
         let now = self.ports.clock.now();
-        Ok(self.ports.agents.touch(id, status, now).await?)
+        Ok(self.repo().touch(id, status, now).await?)
     }
 
     /// Sets `offline` (with `agent.offline`) the agents still `online` but
@@ -267,10 +170,9 @@ impl AgentService {
         let now = self.ports.clock.now();
         let silence = time::Duration::try_from(silence).unwrap_or(time::Duration::MAX);
         let mut swept = 0;
-        for agent in self.ports.agents.stale_online(now - silence).await? {
+        for agent in self.repo().stale_online(now - silence).await? {
             if self
-                .ports
-                .agents
+                .repo()
                 .set_offline(agent.id, agent.connected_at, now)
                 .await?
                 .is_some()
@@ -279,7 +181,7 @@ impl AgentService {
             }
         }
         if swept > 0 {
-            self.ports.notifier.events_written();
+            self.announce();
         }
         Ok(swept)
     }

@@ -15,8 +15,6 @@ pub use auth::{AuthService, AuthSettings, RegisterInput};
 pub use idempotency::{IdempotencyService, KEEP_FOR, STALE_AFTER};
 pub use items::{ITEM_SORTS, ItemListQuery, ItemService};
 pub use oauth::{OAuthCallback, OAuthError, OAuthService, OAuthStart, STATE_TTL};
-/// [`cursor_value`] under the name agent code has used.
-pub use owned::cursor_value as agent_cursor_value;
-pub use owned::cursor_value;
+pub use owned::OwnedService;
 pub use ports::Ports;
 pub use users::{AdminUpdate, PasswordChange, UpdateMe, UserService};

@@ -40,8 +40,8 @@ impl EventLog for InMemoryEvents {
             rows.last_seq += 1;
             events.push(Event {
                 seq: rows.last_seq,
-                stream: event.stream,
-                kind: event.kind.to_owned(),
+                stream: event.kind.stream(),
+                kind: event.kind.as_str().to_owned(),
                 resource_id: event.resource_id,
                 owner_id: event.owner_id,
                 data: event.data,

@@ -11,6 +11,7 @@ mod oauth;
 mod owned;
 mod sessions;
 mod store;
+mod table;
 mod tokens;
 mod users;
 
@@ -23,6 +24,7 @@ pub use items::InMemoryItems;
 pub use oauth::{InMemoryIdentities, InMemoryPendingLogins};
 pub use sessions::InMemorySessions;
 pub use store::MemoryStore;
+pub use table::{InMemory, Stored};
 pub use tokens::FakeTokens;
 pub use users::InMemoryUsers;
 

@@ -1,24 +1,16 @@
-//! What the in-memory stores of owned, versioned resources (items, agents)
-//! do alike: scope, the `If-Match` check, keyset pages and merges of JSON
-//! object fields — as the SQL adapters do them.
+//! The rules the in-memory table of owned, versioned resources follows as
+//! the SQL adapters do: the `If-Match` check, keyset pages and merges of
+//! JSON object fields.
 
 use crate::model::{
-    Attributes, AttributesChange, Cursor, CursorValue, Limit, OwnedResource, PatchFailure,
-    SearchText, SortKey, merge_patch,
+    CursorValue, Description, JsonObject, Name, ObjectChange, OwnedResource, PatchFailure, Scope,
+    merge_patch,
 };
-use crate::ports::{Scope, WriteOutcome};
+use crate::ports::{ListQuery, WriteOutcome};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::ops::Deref;
 use uuid::Uuid;
-
-/// Whether `row` is in `scope`.
-pub(super) fn visible<T: OwnedResource>(row: &T, scope: Scope) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Owner(owner) => row.owner() == owner,
-    }
-}
 
 /// `row` when it exists in `scope` at version `expected` (any, when
 /// `None`); else the refusal a conditional write answers.
@@ -32,12 +24,25 @@ where
     T: OwnedResource,
 {
     let row = row
-        .filter(|row| visible(&**row, scope))
+        .filter(|row| scope.admits(row.owner()))
         .ok_or(WriteOutcome::NotFound)?;
     if expected.is_some_and(|version| version != row.version()) {
         return Err(WriteOutcome::VersionMismatch);
     }
     Ok(row)
+}
+
+/// Renames and re-describes as a change says (each when given).
+pub(super) fn rename(
+    (name, description): (&mut Name, &mut Option<Description>),
+    (new_name, new_description): (Option<&Name>, Option<&Option<Description>>),
+) {
+    if let Some(new_name) = new_name {
+        *name = new_name.clone();
+    }
+    if let Some(new_description) = new_description {
+        *description = new_description.clone();
+    }
 }
 
 /// The outcome a patch that could not be applied comes to.
@@ -51,39 +56,34 @@ pub(super) fn refused<T>(failure: PatchFailure) -> WriteOutcome<T> {
 /// The object `change` makes of `current` (a merge as RFC 7396), or why it
 /// can't.
 pub(super) fn changed(
-    current: &Attributes,
-    change: &AttributesChange,
+    current: &JsonObject,
+    change: &ObjectChange,
     field: &str,
-) -> Result<Attributes, PatchFailure> {
+) -> Result<JsonObject, PatchFailure> {
     match change {
-        AttributesChange::Keep => Ok(current.clone()),
-        AttributesChange::Replace(value) => Ok(value.clone()),
-        AttributesChange::Merge(patch) => {
+        ObjectChange::Keep => Ok(current.clone()),
+        ObjectChange::Replace(value) => Ok(value.clone()),
+        ObjectChange::Merge(patch) => {
             let mut merged = current.to_value();
             merge_patch(&mut merged, &Value::Object(patch.clone()));
-            Attributes::parse(merged, field).map_err(PatchFailure::Invalid)
+            JsonObject::parse(merged, field).map_err(PatchFailure::Invalid)
         }
     }
 }
 
-/// Up to `limit + 1` of `rows` in `scope` whose name holds `q` and that
-/// pass `filter`, ordered by `sort` (ties by id) after the row of `after`.
-pub(super) fn keyset_page<'r, T: OwnedResource + Clone + 'r>(
+/// Up to `limit + 1` of `rows` whose name holds the query's `q`, ordered
+/// by its sort (ties by id) after the row of its cursor.
+pub(super) fn keyset_page<'r, T: OwnedResource + Clone + 'r, F>(
     rows: impl Iterator<Item = &'r T>,
-    scope: Scope,
-    q: Option<&SearchText>,
-    sort: SortKey,
-    limit: Limit,
-    after: Option<&Cursor>,
-    filter: impl Fn(&T) -> bool,
+    query: &ListQuery<F>,
 ) -> Vec<T> {
+    let (sort, q, after) = (query.sort, query.q.as_ref(), query.after.as_ref());
     let key = |row: &T| (row.cursor_value(sort.field), row.uuid());
     let relative = |row: &T, value: &CursorValue, id: Uuid| {
         let (row_value, row_id) = key(row);
         compare(&row_value, value).then(row_id.cmp(&id))
     };
     let mut page: Vec<T> = rows
-        .filter(|row| visible(*row, scope) && filter(row))
         .filter(|row| q.is_none_or(|q| row.name().as_str().to_lowercase().contains(q.as_str())))
         .filter(|row| {
             after.is_none_or(|cursor| {
@@ -104,7 +104,7 @@ pub(super) fn keyset_page<'r, T: OwnedResource + Clone + 'r>(
     if sort.descending {
         page.reverse();
     }
-    page.truncate(usize::try_from(limit.get() + 1).unwrap_or(usize::MAX));
+    page.truncate(usize::try_from(query.limit.get() + 1).unwrap_or(usize::MAX));
     page
 }
 

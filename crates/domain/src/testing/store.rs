@@ -1,6 +1,7 @@
 //! The shared state behind the in-memory repositories (users own sessions,
 //! so both adapters see one store, like two tables of one database).
 
+use super::table::Rows;
 use crate::model::{
     Agent, ClientInfo, Event, Item, LinkedIdentity, NewEvent, PasswordHash, PendingLogin,
     RefreshRecord, SessionState, Timestamp, TokenHash, User,
@@ -41,8 +42,8 @@ pub struct MemoryStore {
     pub(super) users: Mutex<HashMap<Uuid, UserRow>>,
     pub(super) sessions: Mutex<HashMap<Uuid, SessionRow>>,
     pub(super) refresh: Mutex<HashMap<Vec<u8>, RefreshRecord>>,
-    pub(super) items: Mutex<HashMap<Uuid, Item>>,
-    pub(super) agents: Mutex<HashMap<Uuid, (Agent, TokenHash)>>,
+    pub(super) items: Rows<Item, ()>,
+    pub(super) agents: Rows<Agent, TokenHash>,
     pub(super) idempotency: Mutex<HashMap<(Uuid, &'static str, String), IdempotencyRow>>,
     pub(super) events: Mutex<EventRows>,
     pub(super) identities: Mutex<HashMap<(String, String), LinkedIdentity>>,

@@ -94,7 +94,7 @@ impl UserRepository for InMemoryUsers {
             sessions.remove(sid);
         }
         lock(&self.0.refresh).retain(|_, record| !gone.contains(&record.session_id.0));
-        lock(&self.0.items).retain(|_, item| item.owner_id != id);
+        lock(&self.0.items).retain(|_, (item, ())| item.owner_id != id);
         Ok(removed)
     }
 

@@ -1,88 +1,93 @@
-//! The SQL of [`super::SeaAgents`]: the statements, and `agents` rows as
-//! domain agents.
+//! How agents are stored: the `agents` table description, a row as a
+//! domain agent, and the statements only agents have (token, metadata
+//! patch, presence, heartbeat, metadata filters).
 
+use super::owned_sql;
 use super::rows::{Row, description, micros, optional_micros};
 use super::sql::{Sql, json_column};
-use super::{keyset, owned_sql};
+use super::table::{self, OwnedTable};
 use anyhow::anyhow;
 use domain::model::{
-    Agent, AgentChange, AgentId, AgentName, AgentStatus, Attributes, MetadataFilter, Timestamp,
-    TokenHash, UserId,
+    Agent, AgentChange, AgentId, AgentName, AgentStatus, JsonObject, MetadataFilter, Scope,
+    Timestamp, TokenHash, UserId,
 };
-use domain::ports::{AgentQuery, Scope};
+use domain::ports::AgentFilter;
 use sea_orm::{DbBackend, QueryResult};
 use uuid::Uuid;
 
-/// The columns every read returns, in [`agent`]'s order.
-pub(super) const COLUMNS: &str = "id, owner_id, name, description, status, capabilities, \
-     metadata, last_status, version, last_seen_at, connected_at, created_at, updated_at";
+impl OwnedTable for Agent {
+    type Id = AgentId;
+    type Change = AgentChange;
+    type Filter = AgentFilter;
 
-/// Reads an `agents` row; objects outside the limits are reported, not an
-/// error, so that a merge can be rolled back as invalid.
-pub(super) fn agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row<Agent>> {
-    let mut objects = Vec::new();
-    for field in ["capabilities", "metadata"] {
-        match Attributes::parse(json_column(row, field, backend)?, field) {
-            Ok(object) => objects.push(object),
-            Err(error) => return Ok(Row::Invalid(error)),
+    const TABLE: &'static str = "agents";
+    const COLUMNS: &'static str = "id, owner_id, name, description, status, capabilities, \
+         metadata, last_status, version, last_seen_at, connected_at, created_at, updated_at";
+    const NOUN: &'static str = "agent";
+
+    fn read(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Row<Self>> {
+        let mut objects = Vec::new();
+        for field in ["capabilities", "metadata"] {
+            match JsonObject::parse(json_column(row, field, backend)?, field) {
+                Ok(object) => objects.push(object),
+                Err(error) => return Ok(Row::Invalid(error)),
+            }
+        }
+        let (Some(metadata), Some(capabilities)) = (objects.pop(), objects.pop()) else {
+            return Err(anyhow!("both JSON objects were read"));
+        };
+        let last_status = if backend == DbBackend::Postgres {
+            row.try_get::<Option<serde_json::Value>>("", "last_status")?
+        } else {
+            row.try_get::<Option<String>>("", "last_status")?
+                .map(|text| serde_json::from_str(&text))
+                .transpose()?
+        };
+        let status: String = row.try_get("", "status")?;
+        let description = description(row)?;
+        Ok(Row::Valid(Agent {
+            id: AgentId(row.try_get::<Uuid>("", "id")?),
+            owner_id: UserId(row.try_get::<Uuid>("", "owner_id")?),
+            name: AgentName::parse(&row.try_get::<String>("", "name")?)
+                .map_err(|e| anyhow!("stored name is invalid: {e}"))?,
+            description,
+            status: AgentStatus::parse(&status)
+                .ok_or_else(|| anyhow!("stored status {status:?} is invalid"))?,
+            capabilities,
+            metadata,
+            last_status,
+            version: row.try_get("", "version")?,
+            last_seen_at: optional_micros(row, "last_seen_at")?,
+            connected_at: optional_micros(row, "connected_at")?,
+            created_at: micros(row, "created_at")?,
+            updated_at: micros(row, "updated_at")?,
+        }))
+    }
+
+    fn set(sql: &mut Sql, change: &AgentChange) {
+        owned_sql::set_name(sql, change.name.as_ref(), change.description.as_ref());
+        owned_sql::set_object(sql, "capabilities", &change.capabilities);
+        owned_sql::set_object(sql, "metadata", &change.metadata);
+    }
+
+    fn filter(sql: &mut Sql, filter: &AgentFilter) {
+        if let Some(status) = filter.status {
+            sql.and().push("status = ").bind(status.as_str());
+        }
+        for metadata in &filter.metadata {
+            where_metadata(sql, metadata);
         }
     }
-    let (Some(metadata), Some(capabilities)) = (objects.pop(), objects.pop()) else {
-        return Err(anyhow!("both JSON objects were read"));
-    };
-    let last_status = if backend == DbBackend::Postgres {
-        row.try_get::<Option<serde_json::Value>>("", "last_status")?
-    } else {
-        row.try_get::<Option<String>>("", "last_status")?
-            .map(|text| serde_json::from_str(&text))
-            .transpose()?
-    };
-    let status: String = row.try_get("", "status")?;
-    let description = description(row)?;
-    Ok(Row::Valid(Agent {
-        id: AgentId(row.try_get::<Uuid>("", "id")?),
-        owner_id: UserId(row.try_get::<Uuid>("", "owner_id")?),
-        name: AgentName::parse(&row.try_get::<String>("", "name")?)
-            .map_err(|e| anyhow!("stored name is invalid: {e}"))?,
-        description,
-        status: AgentStatus::parse(&status)
-            .ok_or_else(|| anyhow!("stored status {status:?} is invalid"))?,
-        capabilities,
-        metadata,
-        last_status,
-        version: row.try_get("", "version")?,
-        last_seen_at: optional_micros(row, "last_seen_at")?,
-        connected_at: optional_micros(row, "connected_at")?,
-        created_at: micros(row, "created_at")?,
-        updated_at: micros(row, "updated_at")?,
-    }))
 }
 
-/// Reads an `agents` row that must hold a valid agent.
-pub(super) fn valid_agent(row: &QueryResult, backend: DbBackend) -> anyhow::Result<Agent> {
-    match agent(row, backend)? {
-        Row::Valid(agent) => Ok(agent),
-        Row::Invalid(error) => Err(anyhow!("stored agent is invalid: {error}")),
-    }
-}
-
-/// `SELECT … FROM agents …` of the agent with `id` in `scope`; with
-/// `lock`, `FOR UPDATE` on PostgreSQL (SQLite's `IMMEDIATE` transaction
-/// already holds the write lock).
-pub(super) fn select(backend: DbBackend, id: AgentId, scope: Scope, lock: bool) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
-    owned_sql::where_id(&mut sql, id.0, scope);
-    if lock && sql.is_postgres() {
-        sql.push(" FOR UPDATE");
-    }
-    sql
+/// `SELECT … FROM agents` with the columns every read returns.
+fn select(backend: DbBackend) -> Sql {
+    table::select::<Agent>(backend)
 }
 
 /// `SELECT … FROM agents WHERE token_hash = …`.
 pub(super) fn select_by_token(backend: DbBackend, token: &TokenHash) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
+    let mut sql = select(backend);
     sql.and().push("token_hash = ").bind(token.0.clone());
     sql
 }
@@ -93,21 +98,16 @@ fn bind_time(sql: &mut Sql, at: Option<Timestamp>) -> &mut Sql {
 
 /// `INSERT INTO agents …` for `agent` with its token hash.
 pub(super) fn insert(backend: DbBackend, agent: &Agent, token: &TokenHash) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("INSERT INTO agents (id, owner_id, name, name_lower, description, status, ")
-        .push("capabilities, metadata, last_status, token_hash, version, last_seen_at, ")
-        .push("connected_at, created_at, updated_at) VALUES (")
-        .bind(agent.id.0)
-        .push(", ")
-        .bind(agent.owner_id.0)
-        .push(", ")
-        .bind(agent.name.as_str())
-        .push(", ")
-        .bind(owned_sql::name_lower(agent.name.as_str()))
-        .push(", ")
-        .bind(agent.description.as_ref().map(|d| d.as_str().to_owned()))
-        .push(", ")
-        .bind(agent.status.as_str())
+    let head = (
+        agent.id.0,
+        agent.owner_id,
+        &agent.name,
+        agent.description.as_ref(),
+    );
+    let columns = "status, capabilities, metadata, last_status, token_hash, version, \
+         last_seen_at, connected_at, created_at, updated_at";
+    let mut sql = owned_sql::insert_start(backend, Agent::TABLE, columns, head);
+    sql.bind(agent.status.as_str())
         .push(", ")
         .bind_json(&agent.capabilities.to_value())
         .push(", ")
@@ -131,28 +131,11 @@ pub(super) fn insert(backend: DbBackend, agent: &Agent, token: &TokenHash) -> Sq
     sql
 }
 
-/// The one `UPDATE … RETURNING` of a change: merges are done by the
-/// database, never in Rust.
-pub(super) fn update(
-    backend: DbBackend,
-    (id, scope): (AgentId, Scope),
-    change: &AgentChange,
-    expected: Option<i64>,
-    now: Timestamp,
-) -> Sql {
-    let name = change.name.as_ref().map(AgentName::as_str);
-    let mut sql = owned_sql::update_start(backend, "agents", name, change.description.as_ref());
-    owned_sql::set_object(&mut sql, "capabilities", &change.capabilities);
-    owned_sql::set_object(&mut sql, "metadata", &change.metadata);
-    owned_sql::update_end(&mut sql, now, (id.0, scope, expected), COLUMNS);
-    sql
-}
-
 /// Writes metadata computed in Rust under the row lock, bumping version.
 pub(super) fn set_metadata(
     backend: DbBackend,
     id: AgentId,
-    metadata: &Attributes,
+    metadata: &JsonObject,
     now: Timestamp,
 ) -> Sql {
     let mut sql = Sql::new(backend);
@@ -161,7 +144,7 @@ pub(super) fn set_metadata(
         .push(", version = version + 1, updated_at = ")
         .bind(now.unix_micros());
     sql.and().push("id = ").bind(id.0);
-    sql.push(" RETURNING ").push(COLUMNS);
+    sql.push(" RETURNING ").push(Agent::COLUMNS);
     sql
 }
 
@@ -171,7 +154,7 @@ pub(super) fn set_token(backend: DbBackend, id: AgentId, scope: Scope, token: &T
     sql.push("UPDATE agents SET token_hash = ")
         .bind(token.0.clone());
     owned_sql::where_id(&mut sql, id.0, scope);
-    sql.push(" RETURNING ").push(COLUMNS);
+    sql.push(" RETURNING ").push(Agent::COLUMNS);
     sql
 }
 
@@ -183,7 +166,7 @@ pub(super) fn set_online(backend: DbBackend, id: AgentId, now: Timestamp) -> Sql
         .push(", last_seen_at = ")
         .bind(now.unix_micros());
     sql.and().push("id = ").bind(id.0);
-    sql.push(" RETURNING ").push(COLUMNS);
+    sql.push(" RETURNING ").push(Agent::COLUMNS);
     sql
 }
 
@@ -197,7 +180,7 @@ pub(super) fn set_offline(backend: DbBackend, id: AgentId, connected_at: Option<
     if let Some(at) = connected_at {
         sql.and().push("connected_at = ").bind(at.unix_micros());
     }
-    sql.push(" RETURNING ").push(COLUMNS);
+    sql.push(" RETURNING ").push(Agent::COLUMNS);
     sql
 }
 
@@ -220,24 +203,13 @@ pub(super) fn touch(
 
 /// The online agents last seen before `before` (or never).
 pub(super) fn stale_online(backend: DbBackend, before: Timestamp) -> Sql {
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
+    let mut sql = select(backend);
     sql.and().push("status = 'online'");
     sql.and()
         .push("(last_seen_at IS NULL OR last_seen_at < ")
         .bind(before.unix_micros())
         .push(")");
     sql
-}
-
-/// `DELETE … RETURNING` of the agent when its version is `expected`.
-pub(super) fn delete(backend: DbBackend, id: AgentId, scope: Scope, expected: Option<i64>) -> Sql {
-    owned_sql::delete(backend, "agents", COLUMNS, (id.0, scope, expected))
-}
-
-/// `SELECT 1 FROM agents …`: whether the agent exists in scope.
-pub(super) fn exists(backend: DbBackend, id: AgentId, scope: Scope) -> Sql {
-    owned_sql::exists(backend, "agents", id.0, scope)
 }
 
 /// `AND` the condition of one `metadata.<key>=<value>` filter. Key and
@@ -283,23 +255,4 @@ fn where_metadata(sql: &mut Sql, filter: &MetadataFilter) {
         }
         sql.push("))");
     }
-}
-
-/// The keyset page of `query`: filtered rows after its cursor in (sort
-/// column, id) order, `limit + 1` of them. `None` when the cursor's value
-/// can't belong to the sort column.
-pub(super) fn list(backend: DbBackend, query: &AgentQuery) -> Option<Sql> {
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT ").push(COLUMNS).push(" FROM agents");
-    owned_sql::where_owner(&mut sql, query.scope);
-    if let Some(status) = query.status {
-        sql.and().push("status = ").bind(status.as_str());
-    }
-    for filter in &query.metadata {
-        where_metadata(&mut sql, filter);
-    }
-    if let Some(q) = &query.q {
-        owned_sql::where_name_contains(&mut sql, q);
-    }
-    keyset::page(sql, query.sort, query.after.as_ref(), query.limit)
 }

@@ -1,67 +1,26 @@
-//! [`AgentRepository`] on SeaORM: one atomic `UPDATE … RETURNING` per
-//! change (merges done by the database), JSON Patch applied in Rust under a
-//! row lock, and each change's event appended in the same transaction.
+//! [`AgentRepository`] on SeaORM: the shared owned-resource path over the
+//! `agents` table description ([`SeaTable`]), plus what only agents do —
+//! JSON Patch applied in Rust under a row lock, tokens, presence — each
+//! change's event appended in the same transaction.
 
 use super::agent_sql;
 use super::rows::{fetch_all, fetch_one};
 use super::sql::Sql;
-use super::writes::{self, Conditional};
+use super::table::{self, OwnedTable, SeaTable};
+use super::writes;
 use super::{begin_write, conflict_or_unexpected, event_sql, unexpected};
-use crate::Db;
 use async_trait::async_trait;
 use domain::RepoError;
 use domain::model::{
-    Agent, AgentChange, AgentId, MetadataPatch, NewEvent, PatchFailure, Timestamp, TokenHash,
+    Agent, AgentId, EventKind, MetadataPatch, OwnedResource, PatchFailure, Scope, Timestamp,
+    TokenHash,
 };
-use domain::ports::{AgentQuery, AgentRepository, Scope, WriteOutcome};
-use sea_orm::{ConnectionTrait, DbBackend};
+use domain::ports::{AgentRepository, WriteOutcome};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
-/// The event a successful conditional write appends: `kind` at `at`, or
-/// (`None`) now but never before the agent's last update.
-fn announce(
-    kind: &'static str,
-    at: Option<Timestamp>,
-) -> impl FnOnce(&Agent) -> Option<(NewEvent, Timestamp)> {
-    move |agent| {
-        let at = at.unwrap_or_else(|| Timestamp::now().max(agent.updated_at));
-        Some((agent.event(kind), at))
-    }
-}
-
 /// Agents in the `agents` table.
-#[derive(Debug, Clone)]
-pub struct SeaAgents {
-    db: Db,
-}
-
-impl SeaAgents {
-    /// Agents stored in `db`.
-    pub fn new(db: Db) -> Self {
-        Self { db }
-    }
-
-    /// The database's backend, which the SQL is written for.
-    fn backend(&self) -> DbBackend {
-        self.db.connection().get_database_backend()
-    }
-
-    /// `statement`, a conditional write of the agent `id` in `scope` that
-    /// requires version `expected` (if any).
-    fn conditional(
-        &self,
-        statement: Sql,
-        (id, scope, expected): (AgentId, Scope, Option<i64>),
-        context: &'static str,
-    ) -> Conditional {
-        Conditional {
-            statement,
-            exists: agent_sql::exists(self.backend(), id, scope),
-            expected,
-            context,
-        }
-    }
-}
+pub type SeaAgents = SeaTable<Agent>;
 
 #[async_trait]
 impl AgentRepository for SeaAgents {
@@ -71,20 +30,9 @@ impl AgentRepository for SeaAgents {
         writes::insert_with_event(
             self.db.connection(),
             agent_sql::insert(self.backend(), agent, token),
-            (&agent.event("agent.created"), agent.created_at),
+            (&agent.event(Agent::CREATED), agent.created_at),
             conflict_or_unexpected(context),
             context,
-        )
-        .await
-    }
-
-    #[tracing::instrument(name = "agents.find", skip_all, fields(agent_id = %id))]
-    async fn find(&self, id: AgentId, scope: Scope) -> Result<Option<Agent>, RepoError> {
-        fetch_one(
-            self.db.connection(),
-            agent_sql::select(self.backend(), id, scope, false),
-            agent_sql::valid_agent,
-            "loading an agent",
         )
         .await
     }
@@ -94,46 +42,8 @@ impl AgentRepository for SeaAgents {
         fetch_one(
             self.db.connection(),
             agent_sql::select_by_token(self.backend(), token),
-            agent_sql::valid_agent,
+            table::valid::<Agent>,
             "loading an agent by token",
-        )
-        .await
-    }
-
-    #[tracing::instrument(name = "agents.list", skip_all)]
-    async fn list(&self, query: &AgentQuery) -> Result<Vec<Agent>, RepoError> {
-        let Some(sql) = agent_sql::list(self.backend(), query) else {
-            // A cursor of another sort column matches nothing.
-            return Ok(Vec::new());
-        };
-        fetch_all(
-            self.db.connection(),
-            sql,
-            agent_sql::valid_agent,
-            "listing agents",
-        )
-        .await
-    }
-
-    #[tracing::instrument(name = "agents.update", skip_all, fields(agent_id = %id))]
-    async fn update(
-        &self,
-        id: AgentId,
-        scope: Scope,
-        change: &AgentChange,
-        expected: Option<i64>,
-        now: Timestamp,
-    ) -> Result<WriteOutcome<Agent>, RepoError> {
-        let write = self.conditional(
-            agent_sql::update(self.backend(), (id, scope), change, expected, now),
-            (id, scope, expected),
-            "updating an agent",
-        );
-        writes::run(
-            self.db.connection(),
-            write,
-            agent_sql::agent,
-            announce("agent.updated", Some(now)),
         )
         .await
     }
@@ -156,8 +66,8 @@ impl AgentRepository for SeaAgents {
             .map_err(unexpected(context))?;
         let current = fetch_one(
             &txn,
-            agent_sql::select(backend, id, scope, true),
-            agent_sql::valid_agent,
+            table::select_one::<Agent>(backend, id, scope, true),
+            table::valid::<Agent>,
             context,
         )
         .await?;
@@ -170,13 +80,14 @@ impl AgentRepository for SeaAgents {
                 Err(PatchFailure::TestFailed) => WriteOutcome::TestFailed,
                 Err(PatchFailure::Invalid(error)) => WriteOutcome::Invalid(vec![error]),
                 Ok(metadata) => {
-                    let write = self.conditional(
+                    let write = table::conditional::<Agent>(
+                        backend,
                         agent_sql::set_metadata(backend, id, &metadata, now),
-                        (id, scope, expected),
+                        (id.0, scope, expected),
                         context,
                     );
-                    let announce = announce("agent.updated", Some(now));
-                    return writes::settle(txn, write, agent_sql::agent, announce).await;
+                    let announce = |agent: &Agent| (agent.event(Agent::UPDATED), now);
+                    return writes::settle(txn, write, Agent::read, announce).await;
                 }
             },
         };
@@ -198,37 +109,16 @@ impl AgentRepository for SeaAgents {
             .await
             .map_err(conflict_or_unexpected("replacing an agent's token"))?;
         Ok(match row {
-            Some(row) => WriteOutcome::Done(agent_sql::valid_agent(&row, self.backend())?),
+            Some(row) => WriteOutcome::Done(table::valid::<Agent>(&row, self.backend())?),
             None => WriteOutcome::NotFound,
         })
-    }
-
-    #[tracing::instrument(name = "agents.delete", skip_all, fields(agent_id = %id))]
-    async fn delete(
-        &self,
-        id: AgentId,
-        scope: Scope,
-        expected: Option<i64>,
-    ) -> Result<WriteOutcome<Agent>, RepoError> {
-        let write = self.conditional(
-            agent_sql::delete(self.backend(), id, scope, expected),
-            (id, scope, expected),
-            "deleting an agent",
-        );
-        writes::run(
-            self.db.connection(),
-            write,
-            agent_sql::agent,
-            announce("agent.deleted", None),
-        )
-        .await
     }
 
     #[tracing::instrument(name = "agents.set_online", skip_all, fields(agent_id = %id))]
     async fn set_online(&self, id: AgentId, now: Timestamp) -> Result<Option<Agent>, RepoError> {
         self.presence(
             agent_sql::set_online(self.backend(), id, now),
-            "agent.online",
+            EventKind::AgentOnline,
             now,
         )
         .await
@@ -243,7 +133,7 @@ impl AgentRepository for SeaAgents {
     ) -> Result<Option<Agent>, RepoError> {
         self.presence(
             agent_sql::set_offline(self.backend(), id, connected_at),
-            "agent.offline",
+            EventKind::AgentOffline,
             now,
         )
         .await
@@ -269,7 +159,7 @@ impl AgentRepository for SeaAgents {
         fetch_all(
             self.db.connection(),
             agent_sql::stale_online(self.backend(), before),
-            agent_sql::valid_agent,
+            table::valid::<Agent>,
             "listing stale agents",
         )
         .await
@@ -282,7 +172,7 @@ impl SeaAgents {
     async fn presence(
         &self,
         statement: Sql,
-        kind: &'static str,
+        kind: EventKind,
         now: Timestamp,
     ) -> Result<Option<Agent>, RepoError> {
         let context = "changing an agent's presence";
@@ -297,7 +187,7 @@ impl SeaAgents {
             txn.rollback().await.map_err(unexpected(context))?;
             return Ok(None);
         };
-        let agent = agent_sql::valid_agent(&row, self.backend())?;
+        let agent = table::valid::<Agent>(&row, self.backend())?;
         let at = now.max(agent.updated_at);
         event_sql::append(&txn, &agent.event(kind), at)
             .await

@@ -50,9 +50,9 @@ pub(super) async fn append(
 pub(super) fn push_insert(sql: &mut Sql, event: &NewEvent, at: Timestamp) {
     sql.push(INSERT_INTO)
         .push("VALUES (")
-        .bind(event.stream.as_str())
+        .bind(event.kind.stream().as_str())
         .push(", ")
-        .bind(event.kind)
+        .bind(event.kind.as_str())
         .push(", ")
         .bind(event.resource_id)
         .push(", ")

@@ -16,6 +16,7 @@ mod queries;
 mod rows;
 mod sessions;
 mod sql;
+mod table;
 mod users;
 mod watermark;
 mod writes;

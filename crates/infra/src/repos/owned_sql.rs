@@ -4,7 +4,7 @@
 //! by name.
 
 use super::sql::{Sql, escape_like};
-use domain::model::{AttributesChange, Description, SearchText, Timestamp};
+use domain::model::{Description, Name, ObjectChange, SearchText, Timestamp, UserId};
 use domain::ports::Scope;
 use sea_orm::DbBackend;
 use uuid::Uuid;
@@ -15,6 +15,34 @@ pub(super) type Target = (Uuid, Scope, Option<i64>);
 /// The lower-cased name that `q` searches (the `name_lower` column).
 pub(super) fn name_lower(name: &str) -> String {
     name.to_lowercase()
+}
+
+/// `INSERT INTO <table> (id, owner_id, name, name_lower, description,
+/// <columns>) VALUES (…, ` with the values every owned row has bound; the
+/// caller binds its own `columns` and closes the parenthesis.
+pub(super) fn insert_start(
+    backend: DbBackend,
+    table: &str,
+    columns: &str,
+    (id, owner, name, description): (Uuid, UserId, &Name, Option<&Description>),
+) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push("INSERT INTO ")
+        .push(table)
+        .push(" (id, owner_id, name, name_lower, description, ")
+        .push(columns)
+        .push(") VALUES (")
+        .bind(id)
+        .push(", ")
+        .bind(owner.0)
+        .push(", ")
+        .bind(name.as_str())
+        .push(", ")
+        .bind(name_lower(name.as_str()))
+        .push(", ")
+        .bind(description.map(|d| d.as_str().to_owned()))
+        .push(", ");
+    sql
 }
 
 /// Adds `WHERE`/`AND owner_id = …` when `scope` is one owner's.
@@ -48,43 +76,49 @@ pub(super) fn where_name_contains(sql: &mut Sql, q: &SearchText) {
         .push(r" ESCAPE '\'");
 }
 
-/// `UPDATE <table> SET name = …, name_lower = …` (each kept unless `name`
-/// is given), then `, description = …` when `description` is given: how an
-/// update of an owned row starts.
-pub(super) fn update_start(
-    backend: DbBackend,
-    table: &str,
-    name: Option<&str>,
-    description: Option<&Option<Description>>,
-) -> Sql {
+/// `UPDATE <table> SET version = version + 1, updated_at = …`: how an
+/// update of an owned row starts; the change's `, column = …` follow.
+pub(super) fn update_start(backend: DbBackend, table: &str, now: Timestamp) -> Sql {
     let mut sql = Sql::new(backend);
     sql.push("UPDATE ")
         .push(table)
-        .push(" SET name = COALESCE(")
-        .bind(name.map(str::to_owned))
-        .push(", name), name_lower = COALESCE(")
-        .bind(name.map(name_lower))
-        .push(", name_lower)");
+        .push(" SET version = version + 1, updated_at = ")
+        .bind(now.unix_micros());
+    sql
+}
+
+/// `, name = …, name_lower = …` when `name` is given, then
+/// `, description = …` when `description` is given.
+pub(super) fn set_name(
+    sql: &mut Sql,
+    name: Option<&Name>,
+    description: Option<&Option<Description>>,
+) {
+    if let Some(name) = name {
+        sql.push(", name = ")
+            .bind(name.as_str())
+            .push(", name_lower = ")
+            .bind(name_lower(name.as_str()));
+    }
     if let Some(description) = description {
         sql.push(", description = ")
             .bind(description.as_ref().map(|d| d.as_str().to_owned()));
     }
-    sql
 }
 
 /// `, <column> = …` for a change of a JSON object column: replaced, or
 /// merged by the database (`jsonb_merge_patch` / `json_patch`), never in
 /// Rust.
-pub(super) fn set_object(sql: &mut Sql, column: &str, change: &AttributesChange) {
+pub(super) fn set_object(sql: &mut Sql, column: &str, change: &ObjectChange) {
     match change {
-        AttributesChange::Keep => {}
-        AttributesChange::Replace(object) => {
+        ObjectChange::Keep => {}
+        ObjectChange::Replace(object) => {
             sql.push(", ")
                 .push(column)
                 .push(" = ")
                 .bind_json(&object.to_value());
         }
-        AttributesChange::Merge(patch) => {
+        ObjectChange::Merge(patch) => {
             let patch = serde_json::Value::Object(patch.clone());
             sql.push(", ").push(column).push(" = ");
             if sql.is_postgres() {
@@ -105,11 +139,9 @@ pub(super) fn set_object(sql: &mut Sql, column: &str, change: &AttributesChange)
     }
 }
 
-/// How an update of an owned row ends: the version bumped, `updated_at`
-/// set to `now`, the conditions of `target`, and `RETURNING columns`.
-pub(super) fn update_end(sql: &mut Sql, now: Timestamp, target: Target, columns: &str) {
-    sql.push(", version = version + 1, updated_at = ")
-        .bind(now.unix_micros());
+/// How an update of an owned row ends: the conditions of `target`, and
+/// `RETURNING columns`.
+pub(super) fn update_end(sql: &mut Sql, target: Target, columns: &str) {
     where_target(sql, target);
     sql.push(" RETURNING ").push(columns);
 }

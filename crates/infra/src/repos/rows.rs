@@ -12,7 +12,7 @@ use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 pub(super) type Reader<T> = fn(&QueryResult, DbBackend) -> anyhow::Result<T>;
 
 /// What a row holding client-supplied JSON objects came to.
-pub(super) enum Row<T> {
+pub enum Row<T> {
     /// A valid value.
     Valid(T),
     /// A stored object breaks the limits (only a merge can do that).

@@ -8,7 +8,7 @@ use sea_orm::{DbBackend, QueryResult, Statement, Value};
 
 /// SQL text and the values its placeholders stand for.
 #[derive(Debug)]
-pub(super) struct Sql {
+pub struct Sql {
     backend: DbBackend,
     text: String,
     values: Vec<Value>,
@@ -100,17 +100,6 @@ pub(super) fn json_column(
             .with_context(|| format!("reading JSON text column {col}"))?;
         serde_json::from_str(&text).with_context(|| format!("parsing JSON column {col}"))
     }
-}
-
-/// PostgreSQL: the microsecond timestamp column `col` as the API renders
-/// it — RFC 3339 in UTC with a `Z`, the fraction without trailing zeros and
-/// left out when zero (what `Timestamp`'s `Display` writes).
-pub(super) fn rfc3339_sql(col: &str) -> String {
-    format!(
-        "to_char(TIMESTAMP '1970-01-01' + {col} * INTERVAL '1 microsecond', \
-         'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {col} % 1000000 = 0 THEN '' \
-         ELSE '.' || rtrim(to_char({col} % 1000000, 'FM000000'), '0') END || 'Z'"
-    )
 }
 
 /// Escapes `%`, `_` and `\` so that `text` matches literally inside a

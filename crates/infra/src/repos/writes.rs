@@ -1,4 +1,4 @@
-//! The write transactions the item and agent repositories share: an insert
+//! The write transactions every owned resource shares: an insert
 //! with its event, and settling a conditional `UPDATE`/`DELETE … RETURNING`.
 
 use super::rows::{Reader, Row};
@@ -60,7 +60,7 @@ pub(super) async fn run<T>(
     db: &DatabaseConnection,
     write: Conditional,
     read: Reader<Row<T>>,
-    event_of: impl FnOnce(&T) -> Option<(NewEvent, Timestamp)>,
+    event_of: impl FnOnce(&T) -> (NewEvent, Timestamp),
 ) -> Result<WriteOutcome<T>, RepoError> {
     let txn = begin_write(db).await.map_err(unexpected(write.context))?;
     settle(txn, write, read, event_of).await
@@ -68,13 +68,13 @@ pub(super) async fn run<T>(
 
 /// Runs `write` inside `txn` and finishes the transaction. A valid row
 /// returned (read by `read`) is committed, after appending the event
-/// `event_of` gives for it (none when the statement appended its own);
-/// otherwise it rolls back and says why nothing was written.
+/// `event_of` gives for it (the one way every backend logs a conditional
+/// write); otherwise it rolls back and says why nothing was written.
 pub(super) async fn settle<T>(
     txn: DatabaseTransaction,
     write: Conditional,
     read: Reader<Row<T>>,
-    event_of: impl FnOnce(&T) -> Option<(NewEvent, Timestamp)>,
+    event_of: impl FnOnce(&T) -> (NewEvent, Timestamp),
 ) -> Result<WriteOutcome<T>, RepoError> {
     let context = write.context;
     let row = txn
@@ -84,11 +84,10 @@ pub(super) async fn settle<T>(
     let outcome = match row {
         Some(row) => match read(&row, txn.get_database_backend())? {
             Row::Valid(value) => {
-                if let Some((event, at)) = event_of(&value) {
-                    event_sql::append(&txn, &event, at)
-                        .await
-                        .map_err(unexpected(context))?;
-                }
+                let (event, at) = event_of(&value);
+                event_sql::append(&txn, &event, at)
+                    .await
+                    .map_err(unexpected(context))?;
                 txn.commit().await.map_err(unexpected(context))?;
                 return Ok(WriteOutcome::Done(value));
             }
@@ -111,7 +110,11 @@ async fn missing<T>(
     if expected.is_none() {
         return Ok(WriteOutcome::NotFound);
     }
-    // Same transaction: the row can't change between the two.
+    // Under READ COMMITTED this statement takes a new snapshot: the row may
+    // have changed or gone since the write. The answer still holds for the
+    // write: an id is never used again, so a row found now existed then,
+    // at another version than `expected` (412); a row gone now is 404, as
+    // a write a moment later would have found it.
     let found = txn
         .query_one_raw(exists.build())
         .await

@@ -3,27 +3,28 @@
 
 use crate::support::{agent, at, on_both, store, user};
 use domain::model::{
-    Agent, AgentStatus, Cursor, Limit, MetadataFilter, SearchText, SortField, SortKey,
+    Agent, AgentStatus, Cursor, Limit, MetadataFilter, OwnedResource, SearchText, SortField,
+    SortKey,
 };
-use domain::ports::{AgentQuery, AgentRepository, Scope};
-use domain::services::agent_cursor_value;
+use domain::ports::{AgentFilter, ListQuery, OwnedRepository, Scope};
 use infra::{Db, SeaAgents};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
 on_both!(metadata_filters_match_as_defined, pages_walk_every_row_once);
 
-fn query(filters: &[(&str, &str)]) -> AgentQuery {
-    AgentQuery {
-        scope: Scope::All,
-        status: None,
-        metadata: filters
-            .iter()
-            .map(|(key, value)| MetadataFilter {
-                key: (*key).into(),
-                value: (*value).into(),
-            })
-            .collect(),
+fn query(filters: &[(&str, &str)]) -> ListQuery<AgentFilter> {
+    ListQuery {
+        filter: AgentFilter {
+            status: None,
+            metadata: filters
+                .iter()
+                .map(|(key, value)| MetadataFilter {
+                    key: (*key).into(),
+                    value: (*value).into(),
+                })
+                .collect(),
+        },
         q: None,
         sort: SortKey {
             field: SortField::Name,
@@ -65,7 +66,7 @@ async fn metadata_filters_match_as_defined(db: Db) {
         store(&agents, &agent(owner, name, metadata, at(i))).await;
     }
     let list = async |filters: &[(&str, &str)]| {
-        let rows = agents.list(&query(filters)).await.unwrap();
+        let rows = agents.list(Scope::All, &query(filters)).await.unwrap();
         names(&rows)
             .into_iter()
             .map(str::to_owned)
@@ -104,23 +105,32 @@ async fn metadata_filters_match_as_defined(db: Db) {
     );
 
     let mut owned = query(&[("env", "prod")]);
-    owned.scope = Scope::Owner(ada);
-    assert_eq!(names(&agents.list(&owned).await.unwrap()), ["a", "c"]);
+    let ada_only = Scope::Owner(ada);
+    assert_eq!(
+        names(&agents.list(ada_only, &owned).await.unwrap()),
+        ["a", "c"]
+    );
     owned.q = SearchText::parse("C").unwrap();
-    assert_eq!(names(&agents.list(&owned).await.unwrap()), ["c"]);
+    assert_eq!(names(&agents.list(ada_only, &owned).await.unwrap()), ["c"]);
 
     let mut online = query(&[]);
-    online.status = Some(AgentStatus::Online);
-    assert!(agents.list(&online).await.unwrap().is_empty());
+    online.filter.status = Some(AgentStatus::Online);
+    assert!(agents.list(Scope::All, &online).await.unwrap().is_empty());
     let flip = "UPDATE agents SET status = 'online' WHERE name = 'c'";
     let backend = db.connection().get_database_backend();
     db.connection()
         .execute_raw(Statement::from_string(backend, flip))
         .await
         .unwrap();
-    assert_eq!(names(&agents.list(&online).await.unwrap()), ["c"]);
-    online.status = Some(AgentStatus::Offline);
-    assert_eq!(names(&agents.list(&online).await.unwrap()), ["a", "b", "d"]);
+    assert_eq!(
+        names(&agents.list(Scope::All, &online).await.unwrap()),
+        ["c"]
+    );
+    online.filter.status = Some(AgentStatus::Offline);
+    assert_eq!(
+        names(&agents.list(Scope::All, &online).await.unwrap()),
+        ["a", "b", "d"]
+    );
 }
 
 async fn pages_walk_every_row_once(db: Db) {
@@ -143,7 +153,7 @@ async fn pages_walk_every_row_once(db: Db) {
         page.sort = sort;
         page.limit = Limit::new(2).unwrap();
         page.after = after.clone();
-        let mut rows = agents.list(&page).await.unwrap();
+        let mut rows = agents.list(Scope::All, &page).await.unwrap();
         let more = rows.len() > 2;
         rows.truncate(2);
         seen.extend(rows.iter().map(|a| a.name.as_str().to_owned()));
@@ -153,7 +163,7 @@ async fn pages_walk_every_row_once(db: Db) {
         after = Some(Cursor::new(
             sort,
             None,
-            agent_cursor_value(last, sort.field),
+            last.cursor_value(sort.field),
             last.id.0,
         ));
     }

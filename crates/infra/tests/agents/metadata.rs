@@ -3,7 +3,7 @@
 
 use crate::support::{agent, at, base_time, on_both, store, user};
 use domain::model::{MetadataPatch, UserId};
-use domain::ports::{AgentRepository, Scope, WriteOutcome};
+use domain::ports::{AgentRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::{Db, SeaAgents};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;

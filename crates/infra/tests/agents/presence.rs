@@ -3,7 +3,7 @@
 
 use crate::support::{agent, at, base_time, logged_events, on_both, store, user};
 use domain::model::AgentStatus;
-use domain::ports::{AgentRepository, Scope};
+use domain::ports::{AgentRepository, OwnedRepository, Scope};
 use infra::{Db, SeaAgents};
 use serde_json::json;
 

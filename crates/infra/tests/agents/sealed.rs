@@ -4,8 +4,8 @@
 use crate::support::{agent, base_time, on_both, store, user};
 use domain::model::{AgentToken, SecretKey};
 use domain::ports::{
-    AgentRepository, ClaimOutcome, IdempotencyClaim, IdempotencyKey, NoNotifier, StoredResponse,
-    SystemClock,
+    AgentRepository, ClaimOutcome, IdempotencyClaim, IdempotencyKey, NoNotifier, OwnedRepository,
+    StoredResponse, SystemClock,
 };
 use domain::services::{IdempotencyService, Ports};
 use domain::testing::{
@@ -94,9 +94,9 @@ async fn agents_migration_goes_down_and_up(db: Db) {
     let ada = user(&db, "ada@example.com").await;
     let agents = SeaAgents::new(db.clone());
     store(&agents, &agent(ada, "before", json!({}), base_time())).await;
-    // Down past the event watermark, event seqs, sequencer function and
-    // OAuth migrations to the agents one.
-    migrate::down(&db, 5).await.unwrap();
+    // Down past the agent instance, event watermark, event seqs, sequencer
+    // function and OAuth migrations to the agents one.
+    migrate::down(&db, 6).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     assert_eq!(
         status
@@ -109,7 +109,8 @@ async fn agents_migration_goes_down_and_up(db: Db) {
             "m20261126_000005_oauth",
             "m20261126_000006_sequence_function",
             "m20261126_000007_event_seqs",
-            "m20261126_000008_event_watermark"
+            "m20261126_000008_event_watermark",
+            "m20261207_000009_drop_agent_instance"
         ]
     );
     let token = AgentToken::generate();

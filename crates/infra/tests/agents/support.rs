@@ -2,8 +2,8 @@
 //! (`crate::common`), re-exported.
 
 use domain::model::{
-    Agent, AgentChange, AgentId, AgentName, AgentStatus, AgentToken, Attributes, AttributesChange,
-    Event, Stream, Timestamp, UserId,
+    Agent, AgentChange, AgentId, AgentName, AgentStatus, AgentToken, Event, JsonObject,
+    ObjectChange, Stream, Timestamp, UserId,
 };
 use domain::ports::{AgentRepository, EventFilter, EventLog};
 use infra::{Db, SeaAgents, SeaEventLog};
@@ -20,9 +20,9 @@ pub fn agent(owner: UserId, name: &str, metadata: Value, when: Timestamp) -> Age
         name: AgentName::parse(name).unwrap(),
         description: None,
         status: AgentStatus::Offline,
-        capabilities: Attributes::parse(serde_json::json!({"probe": true}), "capabilities")
+        capabilities: JsonObject::parse(serde_json::json!({"probe": true}), "capabilities")
             .unwrap(),
-        metadata: Attributes::parse(metadata, "metadata").unwrap(),
+        metadata: JsonObject::parse(metadata, "metadata").unwrap(),
         last_status: None,
         version: 1,
         last_seen_at: None,
@@ -45,7 +45,7 @@ pub fn merge_metadata(patch: Value) -> AgentChange {
         panic!("a patch is an object")
     };
     AgentChange {
-        metadata: AttributesChange::Merge(patch),
+        metadata: ObjectChange::Merge(patch),
         ..AgentChange::default()
     }
 }

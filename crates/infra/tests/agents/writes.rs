@@ -1,8 +1,8 @@
 //! Creates, finds, updates, token changes and deletes, with their events.
 
 use crate::support::{agent, at, base_time, logged_events, merge_metadata, on_both, store, user};
-use domain::model::{AgentChange, AgentName, AgentToken, AttributesChange};
-use domain::ports::{AgentRepository, Scope, WriteOutcome};
+use domain::model::{AgentChange, AgentName, AgentToken, ObjectChange};
+use domain::ports::{AgentRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::{Db, SeaAgents};
 use serde_json::json;
 
@@ -30,7 +30,7 @@ async fn writes_round_trip_and_log_their_events(db: Db) {
     let change = AgentChange {
         name: Some(AgentName::parse("renamed").unwrap()),
         description: Some(None),
-        capabilities: AttributesChange::Merge(json!({"tcp": 1}).as_object().cloned().unwrap()),
+        capabilities: ObjectChange::Merge(json!({"tcp": 1}).as_object().cloned().unwrap()),
         ..AgentChange::default()
     };
     let stale = agents
@@ -58,7 +58,7 @@ async fn writes_round_trip_and_log_their_events(db: Db) {
     assert_eq!((updated.version, updated.updated_at), (2, at(1)));
 
     let deleted = agents
-        .delete(created.id, Scope::All, Some(2))
+        .delete(created.id, Scope::All, Some(2), at(9))
         .await
         .unwrap();
     assert!(matches!(deleted, WriteOutcome::Done(_)));

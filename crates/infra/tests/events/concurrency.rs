@@ -7,7 +7,7 @@
 use crate::helpers::{ALL, log, release_until, released, seqs};
 use crate::support::{base_time, item, merge, on_both, user};
 use domain::model::{Event, ItemId, Stream};
-use domain::ports::{EventLog, ItemRepository, Scope, WriteOutcome};
+use domain::ports::{EventLog, ItemRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::{Db, SeaEventLog, SeaItems};
 use serde_json::json;
 use std::collections::HashMap;

@@ -7,7 +7,7 @@
 use crate::helpers::{ALL, log, release_now, released};
 use crate::support::{at, base_time, item, merge, user};
 use domain::model::{Item, Stream};
-use domain::ports::{EventLog, ItemRepository, Scope, WriteOutcome};
+use domain::ports::{EventLog, ItemRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::SeaItems;
 use infra::testing::TestDatabase;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
@@ -45,7 +45,7 @@ async fn append(txn: &DatabaseTransaction, item: &Item, kind: &str) {
         kind.into(),
         item.id.0.into(),
         item.owner_id.0.into(),
-        sea_orm::Value::Json(Some(Box::new(item.to_json()))),
+        sea_orm::Value::Json(Some(Box::new(serde_json::to_value(item).unwrap()))),
         item.updated_at.unix_micros().into(),
     ];
     exec(txn, sql, values).await;

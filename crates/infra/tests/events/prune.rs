@@ -5,7 +5,7 @@
 use crate::helpers::{ALL, agent_event, log, released, seqs, whole, written};
 use crate::support::{at, base_time, item, merge, on_both, user};
 use domain::model::{Item, Stream};
-use domain::ports::{EventLog, ItemRepository, Scope};
+use domain::ports::{EventLog, ItemRepository, OwnedRepository, Scope};
 use infra::{Db, SeaItems};
 use serde_json::json;
 

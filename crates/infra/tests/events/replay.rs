@@ -3,7 +3,7 @@
 use crate::helpers::{ALL, agent_event, log, released, seqs};
 use crate::support::{at, base_time, item, merge, on_both, user};
 use domain::model::Stream;
-use domain::ports::{EventFilter, EventLog, ItemRepository, Scope};
+use domain::ports::{EventFilter, EventLog, ItemRepository, OwnedRepository, Scope};
 use infra::{Db, SeaItems};
 use serde_json::json;
 

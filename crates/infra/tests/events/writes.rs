@@ -4,7 +4,7 @@
 use crate::helpers::{log, released, whole, written};
 use crate::support::{at, base_time, item, merge, on_both, user};
 use domain::model::{Item, Stream, Timestamp};
-use domain::ports::{ItemRepository, Scope, WriteOutcome};
+use domain::ports::{ItemRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::{Db, SeaItems};
 use serde_json::json;
 
@@ -20,7 +20,7 @@ fn announces(event: &domain::model::Event, kind: &str, item: &Item) {
     assert_eq!(event.kind, kind);
     assert_eq!(event.resource_id, item.id.0);
     assert_eq!(event.owner_id, item.owner_id);
-    assert_eq!(event.data, item.to_json(), "{kind}");
+    assert_eq!(event.data, serde_json::to_value(item).unwrap(), "{kind}");
 }
 
 async fn create_update_delete_append_their_events(db: Db) {
@@ -47,7 +47,10 @@ async fn create_update_delete_append_their_events(db: Db) {
         updated.attributes.to_value(),
         json!({"a": {"b": 1, "c": 2}})
     );
-    let WriteOutcome::Done(deleted) = items.delete(created.id, Scope::All, Some(2)).await.unwrap()
+    let WriteOutcome::Done(deleted) = items
+        .delete(created.id, Scope::All, Some(2), at(9))
+        .await
+        .unwrap()
     else {
         panic!("delete refused")
     };
@@ -79,7 +82,7 @@ async fn event_data_renders_every_timestamp_like_the_api(db: Db) {
     };
     let created = item(ada, "Clock", json!({}), second(0, 0));
     items.create(&created).await.unwrap();
-    let mut expected = vec![created.to_json()];
+    let mut expected = vec![serde_json::to_value(&created).unwrap()];
     let fractions = [1, 100_000, 120, 123_456, 999_999, 0];
     for (n, fraction) in (1..).zip(fractions) {
         let change = merge(json!({"fraction": fraction}));
@@ -88,13 +91,16 @@ async fn event_data_renders_every_timestamp_like_the_api(db: Db) {
         let WriteOutcome::Done(updated) = outcome.await.unwrap() else {
             panic!("update refused")
         };
-        expected.push(updated.to_json());
+        expected.push(serde_json::to_value(&updated).unwrap());
     }
-    let WriteOutcome::Done(deleted) = items.delete(created.id, Scope::All, None).await.unwrap()
+    let WriteOutcome::Done(deleted) = items
+        .delete(created.id, Scope::All, None, at(9))
+        .await
+        .unwrap()
     else {
         panic!("delete refused")
     };
-    expected.push(deleted.to_json());
+    expected.push(serde_json::to_value(&deleted).unwrap());
 
     let data: Vec<_> = released(&log).await.into_iter().map(|e| e.data).collect();
     assert_eq!(data, expected);
@@ -142,9 +148,12 @@ async fn refused_writes_append_nothing(db: Db) {
             .update(created.id, Scope::Owner(bob), &small, None, at(1))
             .await
             .unwrap(),
-        items.delete(created.id, Scope::All, Some(7)).await.unwrap(),
         items
-            .delete(created.id, Scope::Owner(bob), None)
+            .delete(created.id, Scope::All, Some(7), at(9))
+            .await
+            .unwrap(),
+        items
+            .delete(created.id, Scope::Owner(bob), None, at(9))
             .await
             .unwrap(),
     ];

@@ -3,9 +3,10 @@
 //! case-insensitive.
 
 use crate::support::{at, item, on_both, user};
-use domain::model::{Cursor, Item, ItemId, Limit, Page, SearchText, SortField, SortKey};
-use domain::ports::{ItemQuery, ItemRepository, Scope};
-use domain::services::cursor_value;
+use domain::model::{
+    Cursor, Item, ItemId, Limit, OwnedResource, Page, SearchText, SortField, SortKey,
+};
+use domain::ports::{ItemRepository, ListQuery, OwnedRepository, Scope};
 use domain::testing::{InMemoryItems, MemoryStore};
 use infra::{Db, SeaItems};
 use serde_json::json;
@@ -37,17 +38,17 @@ async fn walk(
     let limit = Limit::new(2).unwrap();
     let (mut after, mut seen) = (None, Vec::new());
     for _ in 0..100 {
-        let query = ItemQuery {
-            scope,
+        let query = ListQuery {
+            filter: (),
             q: q.clone(),
             sort,
             limit,
             after: after.clone(),
         };
-        let rows = repo.list(&query).await.unwrap();
+        let rows = repo.list(scope, &query).await.unwrap();
         assert!(rows.len() <= 3, "fetches limit + 1 at most");
         let page = Page::from_overfetch(rows, limit, |item: &Item| {
-            Cursor::new(sort, q_text, cursor_value(item, sort.field), item.id.0)
+            Cursor::new(sort, q_text, item.cursor_value(sort.field), item.id.0)
         });
         seen.extend(page.data.iter().map(|item| item.id));
         let Some(next) = page.next_cursor else {

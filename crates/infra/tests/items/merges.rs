@@ -3,7 +3,7 @@
 
 use crate::support::{at, base_time, item, merge, on_both, user};
 use domain::model::{ItemChange, ItemName, Limit, SearchText, SortKey, merge_patch};
-use domain::ports::{ItemQuery, ItemRepository, Scope, WriteOutcome};
+use domain::ports::{ItemRepository, ListQuery, OwnedRepository, Scope, WriteOutcome};
 use infra::{Db, SeaItems};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Map, json};
@@ -69,14 +69,14 @@ async fn merge_is_recursive_and_bumps_version(db: Db) {
     };
     assert_eq!(renamed.attributes.as_map()["a"], json!({"kept": 1}));
     assert_eq!((renamed.name.as_str(), renamed.version), ("Renamed", 3));
-    let search = ItemQuery {
-        scope: Scope::All,
+    let search = ListQuery {
+        filter: (),
         q: SearchText::parse("RENAMED").unwrap(),
         sort: SortKey::NEWEST_FIRST,
         limit: Limit::DEFAULT,
         after: None,
     };
-    assert_eq!(items.list(&search).await.unwrap(), [renamed]);
+    assert_eq!(items.list(Scope::All, &search).await.unwrap(), [renamed]);
 
     // Stored as compact JSON text on SQLite, as jsonb on PostgreSQL.
     let (backend, sql) = if db.is_postgres() {

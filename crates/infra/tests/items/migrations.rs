@@ -1,8 +1,8 @@
 //! The items migration rolls back one step and applies again.
 
 use crate::support::{base_time, item, on_both, user};
-use domain::model::{AttributesChange, ItemChange};
-use domain::ports::{ItemRepository, Scope, WriteOutcome};
+use domain::model::{ItemChange, ObjectChange};
+use domain::ports::{ItemRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::migrate;
 use infra::{Db, SeaItems};
 use serde_json::{Value, json};
@@ -17,9 +17,9 @@ async fn items_migration_goes_down_and_up(db: Db) {
         .await
         .unwrap();
 
-    // Down past the event watermark, event seqs, sequencer function,
-    // OAuth, agents and events migrations to the items one.
-    migrate::down(&db, 7).await.unwrap();
+    // Down past the agent instance, event watermark, event seqs, sequencer
+    // function, OAuth, agents and events migrations to the items one.
+    migrate::down(&db, 8).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     let applied: Vec<_> = status
         .iter()
@@ -36,6 +36,7 @@ async fn items_migration_goes_down_and_up(db: Db) {
             ("m20261126_000006_sequence_function", false),
             ("m20261126_000007_event_seqs", false),
             ("m20261126_000008_event_watermark", false),
+            ("m20261207_000009_drop_agent_instance", false),
         ]
     );
     assert!(
@@ -60,7 +61,7 @@ async fn items_migration_goes_down_and_up(db: Db) {
         unreachable!()
     };
     let change = ItemChange {
-        attributes: AttributesChange::Merge(patch),
+        attributes: ObjectChange::Merge(patch),
         ..ItemChange::default()
     };
     let outcome = items

@@ -2,8 +2,7 @@
 //! (`crate::common`), re-exported.
 
 use domain::model::{
-    Attributes, AttributesChange, Description, Item, ItemChange, ItemId, ItemName, Timestamp,
-    UserId,
+    Description, Item, ItemChange, ItemId, ItemName, JsonObject, ObjectChange, Timestamp, UserId,
 };
 use serde_json::Value;
 
@@ -17,7 +16,7 @@ pub fn item(owner: UserId, name: &str, attributes: Value, when: Timestamp) -> It
         owner_id: owner,
         name: ItemName::parse(name).unwrap(),
         description: Some(Description::parse("a description").unwrap()),
-        attributes: Attributes::parse(attributes, "attributes").unwrap(),
+        attributes: JsonObject::parse(attributes, "attributes").unwrap(),
         version: 1,
         created_at: when,
         updated_at: when,
@@ -30,7 +29,7 @@ pub fn merge(patch: Value) -> ItemChange {
         panic!("a patch is an object")
     };
     ItemChange {
-        attributes: AttributesChange::Merge(patch),
+        attributes: ObjectChange::Merge(patch),
         ..ItemChange::default()
     }
 }

@@ -2,8 +2,8 @@
 //! deletes.
 
 use crate::support::{at, base_time, item, merge, on_both, user};
-use domain::model::{Attributes, AttributesChange, Description, ItemChange, ItemId};
-use domain::ports::{ItemRepository, Scope, WriteOutcome};
+use domain::model::{Description, ItemChange, ItemId, JsonObject, ObjectChange};
+use domain::ports::{ItemRepository, OwnedRepository, Scope, WriteOutcome};
 use infra::{Db, SeaItems};
 use serde_json::json;
 
@@ -46,7 +46,7 @@ async fn replace_and_clear_description(db: Db) {
     items.create(&created).await.unwrap();
 
     let keep_description = ItemChange {
-        attributes: AttributesChange::Replace(Attributes::parse(json!({"c": 2}), "x").unwrap()),
+        attributes: ObjectChange::Replace(JsonObject::parse(json!({"c": 2}), "x").unwrap()),
         ..ItemChange::default()
     };
     let WriteOutcome::Done(replaced) = items
@@ -143,21 +143,24 @@ async fn version_mismatch_is_told_from_not_found(db: Db) {
     assert_eq!(items.find(id, mine).await.unwrap().unwrap().version, 2);
 
     assert_eq!(
-        items.delete(id, mine, Some(1)).await.unwrap(),
+        items.delete(id, mine, Some(1), at(9)).await.unwrap(),
         WriteOutcome::VersionMismatch
     );
     assert_eq!(
-        items.delete(id, Scope::Owner(bob), None).await.unwrap(),
+        items
+            .delete(id, Scope::Owner(bob), None, at(9))
+            .await
+            .unwrap(),
         WriteOutcome::NotFound
     );
     let current = items.find(id, mine).await.unwrap().unwrap();
     assert_eq!(
-        items.delete(id, mine, Some(2)).await.unwrap(),
+        items.delete(id, mine, Some(2), at(9)).await.unwrap(),
         WriteOutcome::Done(current)
     );
     assert_eq!(items.find(id, Scope::All).await.unwrap(), None);
     assert_eq!(
-        items.delete(id, Scope::All, None).await.unwrap(),
+        items.delete(id, Scope::All, None, at(9)).await.unwrap(),
         WriteOutcome::NotFound
     );
 }

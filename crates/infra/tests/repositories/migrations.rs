@@ -7,7 +7,7 @@ use infra::testing::TestDatabase;
 use infra::{Db, InfraError, SeaUsers};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-on_both!(down_then_up_again);
+on_both!(down_then_up_again, the_unused_agent_instance_column_is_gone);
 
 async fn down_then_up_again(db: Db) {
     let applied: Vec<_> = [
@@ -19,6 +19,7 @@ async fn down_then_up_again(db: Db) {
         "m20261126_000006_sequence_function",
         "m20261126_000007_event_seqs",
         "m20261126_000008_event_watermark",
+        "m20261207_000009_drop_agent_instance",
     ]
     .map(|name| MigrationState {
         name: name.into(),
@@ -51,6 +52,18 @@ async fn down_then_up_again(db: Db) {
     let ada = new_user("ada@example.com", base_time());
     users.create(&ada).await.unwrap();
     db.ping().await.unwrap();
+}
+
+/// Migration 000009 drops `agents.instance_id` (never used); its `down`
+/// brings the column back, and `up` drops it again.
+async fn the_unused_agent_instance_column_is_gone(db: Db) {
+    let backend = db.connection().get_database_backend();
+    let select = || Statement::from_string(backend, "SELECT instance_id FROM agents");
+    assert!(db.connection().query_all_raw(select()).await.is_err());
+    migrate::down(&db, 1).await.unwrap();
+    db.connection().query_all_raw(select()).await.unwrap();
+    migrate::up(&db, None).await.unwrap();
+    assert!(db.connection().query_all_raw(select()).await.is_err());
 }
 
 /// Instances starting together queue on the advisory lock: every one

@@ -32,7 +32,7 @@ pub enum JwtKey {
     /// EdDSA or RS256 with PEM key files.
     Pem {
         /// `EdDSA` or `RS256`.
-        algorithm: String,
+        algorithm: infra::JwtAlgorithm,
         /// `JWT_PRIVATE_KEY_FILE`.
         private_key: PathBuf,
         /// `JWT_PUBLIC_KEY_FILE`.

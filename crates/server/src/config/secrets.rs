@@ -3,6 +3,7 @@
 
 use super::parse::Source;
 use super::{AppEnv, ConfigError, JwtKey};
+use infra::JwtAlgorithm;
 use rand::RngCore;
 use secrecy::SecretBox;
 use std::path::{Path, PathBuf};
@@ -11,33 +12,35 @@ const MIN_SECRET_BYTES: usize = 32;
 
 /// The access-token signing key.
 pub fn jwt_key(src: &Source, env: AppEnv, data_dir: &Path) -> Result<JwtKey, ConfigError> {
-    let algorithm = src.get("JWT_ALGORITHM").unwrap_or_else(|| "HS256".into());
-    match algorithm.as_str() {
-        "HS256" => Ok(JwtKey::Hs256(secret(src, "JWT_SECRET", env, data_dir)?)),
-        "EdDSA" | "RS256" => {
-            let file = |name: &str| -> Result<PathBuf, ConfigError> {
-                let path = src.get(name).map(PathBuf::from).ok_or_else(|| {
-                    ConfigError::new(name, format!("is required with JWT_ALGORITHM={algorithm}"))
-                })?;
-                if !path.is_file() {
-                    return Err(ConfigError::new(
-                        name,
-                        format!("{} is not a readable file", path.display()),
-                    ));
-                }
-                Ok(path)
-            };
-            Ok(JwtKey::Pem {
-                private_key: file("JWT_PRIVATE_KEY_FILE")?,
-                public_key: file("JWT_PUBLIC_KEY_FILE")?,
-                algorithm,
-            })
+    let name = src.get("JWT_ALGORITHM").unwrap_or_else(|| "HS256".into());
+    let algorithm = match name.as_str() {
+        "HS256" => return Ok(JwtKey::Hs256(secret(src, "JWT_SECRET", env, data_dir)?)),
+        "EdDSA" => JwtAlgorithm::EdDSA,
+        "RS256" => JwtAlgorithm::RS256,
+        other => {
+            return Err(ConfigError::new(
+                "JWT_ALGORITHM",
+                format!("must be HS256, EdDSA or RS256, not {other:?}"),
+            ));
         }
-        other => Err(ConfigError::new(
-            "JWT_ALGORITHM",
-            format!("must be HS256, EdDSA or RS256, not {other:?}"),
-        )),
-    }
+    };
+    let file = |var: &str| -> Result<PathBuf, ConfigError> {
+        let path = src.get(var).map(PathBuf::from).ok_or_else(|| {
+            ConfigError::new(var, format!("is required with JWT_ALGORITHM={name}"))
+        })?;
+        if !path.is_file() {
+            return Err(ConfigError::new(
+                var,
+                format!("{} is not a readable file", path.display()),
+            ));
+        }
+        Ok(path)
+    };
+    Ok(JwtKey::Pem {
+        private_key: file("JWT_PRIVATE_KEY_FILE")?,
+        public_key: file("JWT_PUBLIC_KEY_FILE")?,
+        algorithm,
+    })
 }
 
 /// The server-side key for keyed hashes and stored secrets.

@@ -116,6 +116,7 @@ async fn bad_configuration_exits_with_code_2_naming_the_variable() {
             "SECRET_KEY",
         ),
         (vec![("JWT_SECRET", "too-short")], "JWT_SECRET"),
+        (vec![("JWT_ALGORITHM", "ES256")], "JWT_ALGORITHM"),
         (
             vec![
                 ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),

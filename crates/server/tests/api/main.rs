@@ -34,6 +34,7 @@ mod sessions;
 mod shutdown;
 mod text_rules;
 mod users;
+mod wire;
 mod ws;
 mod ws_frames;
 mod ws_visibility;
