@@ -9,8 +9,10 @@ real server.
    a delete disappears from both. No token in localStorage or
    sessionStorage, no CSP violation, no request to another host; at 375 px
    nothing scrolls sideways.
-2. The server restarts while the test writes over REST: the page shows
-   "reconnecting…", comes back, and shows every change exactly once.
+2. The server stops while the test writes over REST (through another
+   instance on the same database meanwhile): the page shows
+   "reconnecting…", comes back, resumes with `since` and shows every change
+   exactly once.
 3. Agents: a connected agent shows online with its heartbeat, then offline.
 4. Chat between two users with presence.
 5. An admin disables a user: that user's page shows they were signed out.
@@ -143,18 +145,31 @@ def items_live_and_conflict(browser, base):
 
 
 def restart_catch_up(a, server, token):
+    """Changes made while the page is disconnected reach it only by the
+    replay of its join with `since`: they are written through another
+    instance on the same database (whose events the restarted server has in
+    its log but never fanned out)."""
     made = {}
-    for name in ("Before 1", "Before 2", "Before 3"):
-        made[name] = call(server.base, "POST", "/api/v1/items", {"name": name}, token)[1]["id"]
+
+    def create(base, name):
+        status, item = call(base, "POST", "/api/v1/items", {"name": name}, token)
+        check(status == 201, f"create {name}")
+        made[name] = item["id"]
+
+    for name in ("Before 1", "Before 2"):
+        create(server.base, name)
     server.stop()
     expect(a.page.locator("#live-status")).to_have_text("reconnecting…")
     check(True, "a dropped connection shows reconnecting…")
+    writer = Server(server.binary, server.work, **SERVER_ENV).start()
+    create(writer.base, "While down 1")
+    create(writer.base, "While down 2")
+    call(writer.base, "PATCH", f"/api/v1/items/{made['Before 1']}", {"name": "Before 1 (renamed)"}, token)
+    call(writer.base, "DELETE", f"/api/v1/items/{made['Before 2']}", None, token)
+    writer.stop()
     server.start()
-    for name in ("After 1", "After 2"):
-        made[name] = call(server.base, "POST", "/api/v1/items", {"name": name}, token)[1]["id"]
-    call(server.base, "PATCH", f"/api/v1/items/{made['Before 1']}", {"name": "Before 1 (renamed)"}, token)
-    call(server.base, "DELETE", f"/api/v1/items/{made['Before 2']}", None, token)
-    expected = ["After 2", "After 1", "Before 3", "Before 1 (renamed)"]
+    create(server.base, "After")
+    expected = ["After", "While down 2", "While down 1", "Before 1 (renamed)"]
     a.wait_live()
     expect(a.page.locator("#items .name")).to_have_text(expected)
     check(True, "after the restart the page shows every change exactly once, in order")
