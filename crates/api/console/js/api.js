@@ -1,9 +1,9 @@
 // The API in browser mode: the access token lives in this module's memory
 // only (never localStorage or sessionStorage); the refresh token is an
 // HttpOnly cookie the page cannot read. Login and refresh send
-// `X-Auth-Mode: cookie`; refresh and logout echo the CSRF token (from the
-// response body, or the readable `csrf_token` cookie after a reload) in
-// `X-CSRF-Token`. The access token is refreshed shortly before it expires,
+// `X-Auth-Mode: cookie`; refresh and logout echo the CSRF token (the
+// readable `csrf_token` cookie, else the one from the last response body)
+// in `X-CSRF-Token`. The access token is refreshed shortly before it expires,
 // and once more when a call answers 401.
 
 const BASE = "/api/v1";
@@ -50,6 +50,12 @@ function cookie(name) {
   return found ? decodeURIComponent(found.slice(prefix.length)) : null;
 }
 
+// The cookie first: another tab of this browser may have rotated it since
+// this one last refreshed.
+function currentCsrf() {
+  return cookie("csrf_token") || csrf;
+}
+
 function adopt(body) {
   held = true;
   access = body.access_token;
@@ -93,7 +99,7 @@ export function signedIn() {
  * session is gone. Concurrent callers share one request. */
 export function refresh() {
   refreshing ??= (async () => {
-    const token = csrf || cookie("csrf_token");
+    const token = currentCsrf();
     if (!token) return false;
     const { response, data } = await send("POST", "/auth/refresh", {
       headers: { "x-auth-mode": "cookie", "x-csrf-token": token },
@@ -161,7 +167,7 @@ export async function register(email, password, displayName) {
 
 /** Signs out: the server revokes the session and clears the cookies. */
 export async function logout() {
-  const token = csrf || cookie("csrf_token");
+  const token = currentCsrf();
   await send("POST", "/auth/logout", {
     headers: token ? { "x-csrf-token": token } : {},
   }).catch(() => null);

@@ -87,7 +87,12 @@ function route() {
   cleanup = page.render(main, context) ?? null;
 }
 
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => {
+  route();
+  // Keyboard and screen-reader users start at the new page (unless the page
+  // focused one of its fields itself).
+  if (!main.contains(document.activeElement)) main.focus();
+});
 
 // An OAuth sign-in lands here with the pair in the fragment
 // (OAUTH_SUCCESS_REDIRECT pointing at /console): trade it for the cookie.
