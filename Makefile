@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build release test test-unit lint fmt readme-walkthrough browser-check schemathesis migrate-status bench proxy-smoke clean-test-databases
+.PHONY: run build release test test-unit lint fmt readme-walkthrough browser-check console-screenshots schemathesis migrate-status bench proxy-smoke clean-test-databases
 
 ## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
 run:
@@ -19,8 +19,8 @@ release:
 	$(CARGO) build --release -p server --bin backend-api
 
 ## Format check, lints, every test (PostgreSQL ones when TEST_DATABASE_URL is set),
-## the README's walk-through, then Schemathesis.
-test: lint test-unit readme-walkthrough schemathesis
+## the README's walk-through, the browser checks, then Schemathesis.
+test: lint test-unit readme-walkthrough browser-check schemathesis
 
 test-unit:
 ifeq ($(NEXTEST),yes)
@@ -44,9 +44,14 @@ readme-walkthrough:
 
 ## Headless Chromium (installed from Debian if missing; Playwright from PyPI
 ## into .venv/): Swagger UI's password-flow "Authorize" then "Try it out",
-## and docs/realtime.md's browser client as written. Not part of `make test`.
+## docs/realtime.md's browser client as written, and the web console
+## (/console: live items, conflicts, reconnects, agents, chat, sign-outs).
 browser-check:
 	bash scripts/browser-check.sh
+
+## The console's screenshots in docs/ (the browser check, taking pictures).
+console-screenshots:
+	bash scripts/browser-check.sh --screenshots docs
 
 ## Schemathesis (pinned, from PyPI into .venv/) against the real server on SQLite:
 ## fails on any 5xx, schema-breaking response or undocumented status code.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# `make browser-check`: Swagger UI and docs/realtime.md's browser client in
-# headless Chromium against a real server (scripts/browser_check.py says
-# what is checked). Installs Chromium from Debian when missing and a pinned
-# Playwright (Python, from PyPI) into .venv/; builds the debug server.
-# Not part of `make test`: it needs Chromium, which a Rust toolchain and
-# python3 alone don't give.
+# `make browser-check` (part of `make test`): Swagger UI, docs/realtime.md's
+# browser client and the web console in headless Chromium against a real
+# server (scripts/browser_check.py and scripts/console_check.py say what is
+# checked; scripts/browser_support.py is what they share). Installs Chromium
+# from Debian when missing and a pinned Playwright (Python, from PyPI) into
+# .venv/; builds the debug server.
+#
+# Usage: browser-check.sh [--screenshots DIR]  (PNGs of the console's pages)
 #
 # Knobs (environment): CHROMIUM (default /usr/bin/chromium), BACKEND_API_BIN
 # (a server binary to use instead of building one).
@@ -42,4 +44,9 @@ else
     binary="$target_dir/debug/backend-api"
 fi
 
+if [[ "${1:-}" == "--screenshots" ]]; then
+    "$venv/bin/python" "$root/scripts/console_check.py" "$binary" --screenshots "$(realpath "$2")"
+    exit
+fi
 "$venv/bin/python" "$root/scripts/browser_check.py" "$binary"
+"$venv/bin/python" "$root/scripts/console_check.py" "$binary"

@@ -14,45 +14,19 @@ The server runs on a free port with a fresh SQLite database in a scratch
 folder and is stopped on exit. Exits non-zero on the first failed check.
 """
 import http.server
-import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.request
 
 from playwright.sync_api import sync_playwright
 
+from browser_support import TIMEOUT_MS, Server, call, check, launch
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EMAIL, PASSWORD = "ada@example.com", "correct horse battery"
-TIMEOUT_MS = 15_000
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(base, method, path, body=None, token=None):
-    """One JSON request; returns (status, parsed body or None)."""
-    headers = {"content-type": "application/json"}
-    if token:
-        headers["authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data, headers, method=method)
-    try:
-        with urllib.request.urlopen(request) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        return error.code, None
 
 
 def serve_page(html):
@@ -71,32 +45,6 @@ def serve_page(html):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def start_server(binary, work, page_origin):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
-    env.update(APP_ADDR=f"127.0.0.1:{port}", CORS_ORIGINS=page_origin, RUST_LOG="warn")
-    log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen([binary, "serve"], cwd=work, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit("the server exited")
-        try:
-            urllib.request.urlopen(base + "/health/ready")
-            return server, base
-        except OSError:
-            time.sleep(0.2)
-    sys.exit("the server did not get ready")
-
-
-def check(condition, what):
-    if not condition:
-        sys.exit(f"FAILED: {what}")
-    print(f"ok: {what}")
 
 
 def swagger(browser, base):
@@ -187,20 +135,20 @@ def main():
     # The client's page: another origin than the API, allowed by CORS_ORIGINS.
     page_origin = serve_page(
         f"<!doctype html><script>{HARNESS}</script><script>{realtime_snippet()}</script>")
-    server, base = start_server(binary, work, page_origin)
+    server = Server(binary, work, CORS_ORIGINS=page_origin).start()
+    base = server.base
     ok = False
     try:
         status, _ = call(base, "POST", "/api/v1/auth/register", {"email": EMAIL, "password": PASSWORD})
         check(status == 201, "register")
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+            browser = launch(p)
             swagger(browser, base)
             client(browser, base, page_origin)
             browser.close()
         ok = True
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.stop()
         if ok:
             shutil.rmtree(work, ignore_errors=True)
         else:

@@ -21,7 +21,7 @@ use security::SecuritySchemes;
     info(title = "backend-api", description = "REST and WebSocket backend for web, mobile and agent clients. Every 4xx/5xx body is an RFC 9457 problem document (`application/problem+json`) with a stable `code`."),
     paths(
         auth::register, auth::login, auth::token, auth::refresh, auth::logout,
-        auth::sessions, auth::revoke_session, oauth::authorize, oauth::callback,
+        auth::sessions, auth::revoke_session, oauth::providers, oauth::authorize, oauth::callback,
         users::me, users::update_me, users::delete_me, users::list,
         users::admin_update, users::admin_revoke_sessions,
         items::create, items::list, items::get, items::patch, items::put, items::delete,

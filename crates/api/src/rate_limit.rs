@@ -2,7 +2,8 @@
 //! take a credential or send mail ([`AUTH_LIMITED`]), per user — per IP
 //! when anonymous — on the rest of `/api/` and `/ws` (signed-in auth calls
 //! such as `GET /auth/sessions` or `logout` included).
-//! Health, metrics and documentation are never limited. Idle keys are
+//! Health, metrics, documentation and the console's static files
+//! (`/console`) are never limited. Idle keys are
 //! evicted by [`RateLimits::evict_idle`], so memory stays bounded however
 //! many addresses call.
 
@@ -181,7 +182,14 @@ mod tests {
         assert_eq!(Limited::for_path("/api/v1/items"), Limited::Api);
         assert_eq!(Limited::for_path("/ws"), Limited::Api);
         assert_eq!(Limited::for_path("/ws/agent"), Limited::Api);
-        for free in ["/health/live", "/metrics", "/openapi.json", "/docs/"] {
+        for free in [
+            "/health/live",
+            "/metrics",
+            "/openapi.json",
+            "/docs/",
+            "/console",
+            "/console/js/main.js",
+        ] {
             assert_eq!(Limited::for_path(free), Limited::No);
         }
     }

@@ -65,6 +65,9 @@ pub struct ApiConfig {
     /// `OAUTH_SUCCESS_REDIRECT` (without a fragment): where an OAuth
     /// callback sends the browser with the tokens in the fragment.
     pub oauth_success_redirect: Option<String>,
+    /// The names of `OAUTH_PROVIDERS`, as `GET /api/v1/auth/providers`
+    /// lists them.
+    pub oauth_providers: Vec<String>,
     /// Spans are exported over OpenTelemetry: request spans then take a
     /// caller's `traceparent` as their parent and carry `otel.*` fields.
     pub export_traces: bool,
@@ -82,6 +85,7 @@ impl Default for ApiConfig {
             production: false,
             refresh_cookie_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
             oauth_success_redirect: None,
+            oauth_providers: Vec::new(),
             export_traces: false,
             body_read_timeout: std::time::Duration::from_secs(30),
         }

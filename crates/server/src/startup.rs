@@ -110,6 +110,11 @@ impl Application {
                 url.set_fragment(None);
                 url.to_string()
             }),
+            oauth_providers: settings
+                .oauth_providers
+                .iter()
+                .map(|provider| provider.name.clone())
+                .collect(),
             export_traces: settings.otel.is_some(),
             body_read_timeout: settings.body_read_timeout,
         };

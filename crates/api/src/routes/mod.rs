@@ -5,6 +5,7 @@ pub mod agent_bodies;
 pub mod agents;
 pub mod auth;
 pub mod browser;
+pub mod console;
 pub mod fields;
 pub mod health;
 pub mod items;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/auth/sessions/{id}").route(web::delete().to(auth::revoke_session)),
             )
+            .service(web::resource("/auth/providers").route(web::get().to(oauth::providers)))
             .service(
                 web::resource("/auth/oauth/{provider}/authorize")
                     .route(web::get().to(oauth::authorize)),
@@ -85,7 +87,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape)))
     .service(web::resource("/health/live").route(web::get().to(health::live)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))
-    .service(web::resource("/docs").route(web::get().to(docs_redirect)));
+    .service(web::resource("/docs").route(web::get().to(docs_redirect)))
+    .configure(console::configure);
 }
 
 /// `/docs` → `/docs/`, where Swagger UI lives.

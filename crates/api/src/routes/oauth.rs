@@ -36,6 +36,17 @@ pub struct CallbackQuery {
     pub error: Option<String>,
 }
 
+/// The configured providers' names (`OAUTH_PROVIDERS`), for a sign-in
+/// page's buttons; each signs in at `oauth/{provider}/authorize`.
+#[utoipa::path(get, path = "/api/v1/auth/providers", tag = "auth",
+    responses(
+        (status = 200, description = "The names of the configured providers, in configuration order (empty when none)",
+            body = Vec<String>, example = json!(["acme-id"])),
+    ))]
+pub async fn providers(config: web::Data<ApiConfig>) -> HttpResponse {
+    HttpResponse::Ok().json(&config.oauth_providers)
+}
+
 /// Starts a sign-in: 302 to the provider.
 #[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/authorize", tag = "auth",
     params(("provider" = String, Path, description = "A provider name of `OAUTH_PROVIDERS`")),
