@@ -5,7 +5,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{self, HeaderValue};
-use domain::model::{Item, Session, TokenPair, User};
+use domain::model::{Session, TokenPair, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -122,42 +122,6 @@ impl From<Session> for SessionBody {
 pub struct UserPage {
     /// The rows.
     pub data: Vec<UserBody>,
-    /// Pass as `cursor` for the next page; `null` on the last.
-    pub next_cursor: Option<String>,
-}
-
-// The OpenAPI schema only: the body is written by `Item`'s `Serialize`,
-// the one wire form, which is also the `data` of the item's events.
-/// `Item`.
-#[derive(Debug, ToSchema)]
-pub struct ItemBody {
-    /// Identity (UUID v7).
-    pub id: uuid::Uuid,
-    /// The owner.
-    pub owner_id: uuid::Uuid,
-    /// 1–200 characters.
-    pub name: String,
-    /// At most 10,000 characters; `null` when not set.
-    pub description: Option<String>,
-    /// A free JSON object.
-    #[schema(value_type = Object)]
-    pub attributes: serde_json::Value,
-    /// 1 at creation, +1 on every change; the ETag is `"<version>"`.
-    pub version: i64,
-    /// RFC 3339, UTC.
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: String,
-    /// RFC 3339, UTC.
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: String,
-}
-
-/// `Page<Item>`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemPage {
-    /// The rows.
-    #[schema(value_type = Vec<ItemBody>)]
-    pub data: Vec<Item>,
     /// Pass as `cursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }

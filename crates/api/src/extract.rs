@@ -122,7 +122,7 @@ pub fn serde_error(err: &serde_json::Error) -> ApiError {
 /// like any other wrong shape), then as `T`. The body is read as bytes,
 /// so its nesting is checked before it is parsed ([`json_depth`]).
 ///
-/// [`json_depth`]: crate::json_depth
+/// [`json_depth`]: crate::middleware::json_depth
 #[derive(Debug)]
 pub struct JsonObject<T>(pub T);
 
@@ -182,7 +182,7 @@ pub fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<
 /// 400 for malformed or too deeply nested JSON, 422 for anything but an
 /// object of `T`'s shape.
 pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    crate::json_depth::check(body)?;
+    crate::middleware::json_depth::check(body)?;
     let object = serde_json::from_slice::<Map<String, Value>>(body).map_err(|e| serde_error(&e))?;
     from_object(object)
 }
@@ -192,7 +192,7 @@ pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// # Errors
 /// 400 for malformed or too deeply nested JSON.
 pub fn json_value(body: &[u8]) -> Result<Value, ApiError> {
-    crate::json_depth::check(body)?;
+    crate::middleware::json_depth::check(body)?;
     serde_json::from_slice(body).map_err(|e| serde_error(&e))
 }
 

@@ -2,19 +2,13 @@
 //! services, with problem+json errors, request ids and the OpenAPI
 //! description. It names no database type.
 
-pub mod cors;
-pub mod draining;
 pub mod dto;
 pub mod error;
-pub mod etag;
 pub mod extract;
-pub mod idempotency;
-pub mod json_depth;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
-pub mod rate_limit;
 pub mod realtime;
 pub mod routes;
 pub mod state;
@@ -60,7 +54,7 @@ pub fn build_app(
     realtime: realtime::Realtime,
 ) -> App<impl AppFactory> {
     let limit = config.max_body_bytes;
-    let cors = cors::cors(&config.cors_origins);
+    let cors = middleware::cors::cors(&config.cors_origins);
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::Data::new(realtime))

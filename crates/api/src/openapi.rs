@@ -1,8 +1,8 @@
 //! The OpenAPI 3.1 description of every REST endpoint.
 
-use crate::dto::{ItemBody, ItemPage, RoleBody, SessionBody, TokenPairBody, UserBody, UserPage};
+use crate::dto::{RoleBody, SessionBody, TokenPairBody, UserBody, UserPage};
 use crate::problem::{Problem, ProblemField};
-use crate::routes::agent_bodies::{
+use crate::routes::agents::bodies::{
     AgentBody, AgentCreatedBody, AgentPage, AgentPatchRequest, AgentRequest, AgentTokenBody,
 };
 use crate::routes::{agents, auth, health, items, oauth, users};
@@ -35,7 +35,7 @@ use security::SecuritySchemes;
         auth::RegisterRequest, auth::LoginRequest, auth::RefreshRequest, auth::TokenRequest,
         users::UpdateMeRequest, users::PasswordChangeRequest, users::DeleteMeRequest,
         users::AdminUpdateRequest, health::HealthBody,
-        ItemBody, ItemPage, items::ItemRequest, items::ItemPatchRequest,
+        items::ItemBody, items::ItemPage, items::ItemRequest, items::ItemPatchRequest,
         AgentBody, AgentCreatedBody, AgentTokenBody, AgentPage, AgentRequest, AgentPatchRequest,
     )),
     modifiers(&SecuritySchemes, &ProblemExamples),

@@ -1,7 +1,7 @@
 //! What every handler can reach: the services and the edge configuration.
 
 use crate::metrics::MetricsSource;
-use crate::rate_limit::RateLimits;
+use crate::middleware::rate_limit::RateLimits;
 use async_trait::async_trait;
 use domain::services::{
     AgentService, AuthService, IdempotencyService, ItemService, OAuthService, UserService,
@@ -41,7 +41,7 @@ pub struct AppState {
     pub dependencies: Vec<Arc<dyn DependencyCheck>>,
     /// Set at shutdown; counts requests in flight (list it in
     /// `dependencies` too, for readiness).
-    pub draining: crate::draining::Draining,
+    pub draining: crate::middleware::draining::Draining,
     /// Rate limits; `None` when `RATE_LIMIT_ENABLED=false`.
     pub rate_limits: Option<Arc<RateLimits>>,
     /// What `/metrics` serves; `None`: an empty exposition.

@@ -4,7 +4,7 @@
 //! `Retry-After` rather than a CORS failure.
 
 use crate::extract::{bearer_token, client_ip};
-use crate::rate_limit::Limited;
+use crate::middleware::rate_limit::Limited;
 use crate::state::{ApiConfig, AppState};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,7 +24,7 @@ pub async fn rate_limit(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     match rate_limited(&req) {
         Some(wait) => {
-            let seconds = crate::rate_limit::retry_after(wait);
+            let seconds = crate::middleware::rate_limit::retry_after(wait);
             let refusal = HttpResponse::TooManyRequests()
                 .insert_header((header::RETRY_AFTER, seconds.to_string()))
                 .finish();

@@ -1,7 +1,11 @@
 //! Middleware of the application.
 
 mod body_deadline;
+pub mod cors;
+pub mod draining;
+pub mod json_depth;
 mod limits;
+pub mod rate_limit;
 mod request;
 mod request_id;
 mod security_headers;

@@ -2,8 +2,8 @@
 //! line, security headers, and problem+json bodies for every error.
 
 use super::{RequestId, SecurityHeaders};
-use crate::draining::Draining;
 use crate::error::ApiError;
+use crate::middleware::draining::Draining;
 use crate::problem::{PROBLEM_JSON, Problem};
 use crate::state::{ApiConfig, AppState};
 use actix_web::body::{BoxBody, MessageBody};
@@ -111,7 +111,7 @@ fn finish_headers(
         headers.insert(X_REQUEST_ID, value);
     }
     security.apply(headers);
-    crate::cors::strip_without_origin(headers);
+    crate::middleware::cors::strip_without_origin(headers);
 }
 
 /// The problem document for an error response.

@@ -3,7 +3,7 @@
 //! build step. The console is a single page: `/console` and `/console/`
 //! serve `index.html`, which routes by the URL fragment. Its policy is
 //! [`crate::middleware::SecurityHeaders`]' console CSP; rate limits never
-//! count these files ([`crate::rate_limit::Limited::for_path`]).
+//! count these files ([`crate::middleware::rate_limit::Limited::for_path`]).
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};

@@ -1,18 +1,15 @@
 //! Routes: every path is one `web::resource`, so a wrong method answers
 //! 405 with `Allow`.
 
-pub mod agent_bodies;
 pub mod agents;
 pub mod auth;
 pub mod browser;
 pub mod console;
-pub mod fields;
 pub mod health;
 pub mod items;
-pub mod list;
 pub mod oauth;
+pub mod support;
 pub mod users;
-pub mod versioned;
 
 use actix_web::{HttpResponse, http::header, web};
 

@@ -1,10 +1,10 @@
 //! `/api/v1/users/*`: the caller's account and admin user management.
 
-use super::list::ListParams;
 use crate::dto::{RoleBody, UserBody, UserPage};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject, json_object};
 use crate::problem::Problem;
+use crate::routes::support::list::ListParams;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use domain::model::{DisplayName, Password, Role, SortField, UserId};

@@ -2,17 +2,19 @@
 //! metadata, filtered keyset lists, idempotent creates (the replayed token
 //! kept sealed) and token rotation.
 
-use super::agent_bodies::{
+pub mod bodies;
+
+use self::bodies::{
     AgentBody, AgentCreatedBody, AgentListParams, AgentPage, AgentPatchRequest, AgentRequest,
     AgentTokenBody, parse_status,
 };
-use super::list::ListParams;
-use super::versioned::{Secrecy, created, ok_unless_not_modified, ok_with_etag};
 use crate::error::ApiError;
-use crate::etag::if_match;
 use crate::extract::{Authenticated, json_body};
-use crate::idempotency;
 use crate::problem::Problem;
+use crate::routes::support::etag::if_match;
+use crate::routes::support::idempotency;
+use crate::routes::support::list::ListParams;
+use crate::routes::support::versioned::{Secrecy, created, ok_unless_not_modified, ok_with_etag};
 use crate::state::AppState;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};

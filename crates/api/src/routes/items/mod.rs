@@ -1,90 +1,21 @@
 //! `/api/v1/items`: CRUD with ETags, merge-patch, idempotent creates and
 //! keyset lists.
 
-use super::fields::{
-    description, description_change, keep, name_change, object_change, object_or_empty, present,
-};
-use super::list::ListParams;
-use super::versioned::{Secrecy, created, ok_unless_not_modified, ok_with_etag};
-use crate::dto::{ItemBody, ItemPage};
+pub mod bodies;
+
+pub use bodies::{ItemBody, ItemPage, ItemPatchRequest, ItemRequest};
+
 use crate::error::ApiError;
-use crate::etag::if_match;
 use crate::extract::{Authenticated, json_body};
-use crate::idempotency;
 use crate::problem::Problem;
+use crate::routes::support::etag::if_match;
+use crate::routes::support::idempotency;
+use crate::routes::support::list::ListParams;
+use crate::routes::support::versioned::{Secrecy, created, ok_unless_not_modified, ok_with_etag};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::model::{ItemChange, ItemDraft, ItemId, ItemName};
+use domain::model::{ItemChange, ItemId};
 use domain::services::{ITEM_SORTS, ItemListQuery};
-use serde::Deserialize;
-use serde_json::Value;
-use utoipa::ToSchema;
-
-/// Body of `POST /items` and `PUT /items/{id}`.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ItemRequest {
-    /// 1–200 characters after trimming, no control characters.
-    #[schema(example = "Desk lamp")]
-    pub name: String,
-    /// At most 10,000 characters.
-    pub description: Option<String>,
-    /// A JSON object: at most 65,536 bytes compact, depth at most 16.
-    #[schema(value_type = Option<Object>)]
-    pub attributes: Option<Value>,
-}
-
-impl ItemRequest {
-    fn try_into_domain(self) -> Result<ItemDraft, ApiError> {
-        let mut errors = Vec::new();
-        let name = keep(&mut errors, ItemName::parse(&self.name));
-        let description = keep(&mut errors, description(self.description.as_deref()));
-        let attributes = keep(&mut errors, object_or_empty(self.attributes, "attributes"));
-        match (name, description, attributes) {
-            (Some(name), Some(description), Some(attributes)) => Ok(ItemDraft {
-                name,
-                description,
-                attributes,
-            }),
-            _ => Err(ApiError::validation(errors)),
-        }
-    }
-}
-
-/// Body of `PATCH /items/{id}` (`application/merge-patch+json` or
-/// `application/json`).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ItemPatchRequest {
-    /// New name; may be left out, but `null` is refused (422).
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String)]
-    pub name: Option<Option<String>>,
-    /// New description; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable)]
-    pub description: Option<Option<String>>,
-    /// Merged into the current attributes (RFC 7396); `null` resets to `{}`.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>, nullable)]
-    pub attributes: Option<Option<Value>>,
-}
-
-impl ItemPatchRequest {
-    fn try_into_domain(self) -> Result<ItemChange, ApiError> {
-        let mut errors = Vec::new();
-        let name = name_change(&mut errors, self.name);
-        let description = description_change(&mut errors, self.description);
-        let attributes = object_change(&mut errors, self.attributes, "attributes");
-        if errors.is_empty() {
-            Ok(ItemChange {
-                name,
-                description,
-                attributes,
-            })
-        } else {
-            Err(ApiError::validation(errors))
-        }
-    }
-}
 
 fn item_id(id: web::Path<uuid::Uuid>) -> ItemId {
     ItemId(id.into_inner())

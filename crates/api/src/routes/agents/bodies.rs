@@ -1,10 +1,10 @@
 //! Request and response bodies of `/api/v1/agents`, and their conversions
 //! into and out of the domain.
 
-use super::fields::{
+use crate::error::ApiError;
+use crate::routes::support::fields::{
     description, description_change, keep, name_change, object_change, object_or_empty, present,
 };
-use crate::error::ApiError;
 use domain::model::{Agent, AgentChange, AgentDraft, AgentName, AgentStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! names the current version, and the stored 201 of an idempotent create.
 
 use crate::error::ApiError;
-use crate::etag::{etag, if_none_match};
+use crate::routes::support::etag::{etag, if_none_match};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use domain::ports::StoredResponse;
