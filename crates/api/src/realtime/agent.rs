@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::model::{Agent, Attributes, Timestamp};
+use domain::model::{Agent, JsonObject, Timestamp};
 use domain::services::AgentService;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -261,7 +261,7 @@ async fn on_text(
     match frame {
         AgentFrame::Ping { id } => session.text(frames::pong(&id)).await,
         AgentFrame::Heartbeat { status } => {
-            let status = match Attributes::parse(status, "status") {
+            let status = match JsonObject::parse(status, "status") {
                 Ok(status) => status.to_value(),
                 Err(error) => {
                     return session

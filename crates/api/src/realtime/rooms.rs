@@ -64,7 +64,7 @@ impl Room {
 
     /// Which of the stream's events `principal` receives in this room.
     pub fn filter(&self, principal: &Principal) -> EventFilter {
-        let owner = (!principal.is_admin()).then_some(principal.user_id);
+        let owner = principal.scope().owner();
         match self {
             Self::Item(ItemId(id)) | Self::Agent(AgentId(id)) => EventFilter {
                 resource: Some(*id),

@@ -49,10 +49,6 @@ impl Description {
 #[serde(transparent)]
 pub struct JsonObject(Map<String, Value>);
 
-/// The former name of [`JsonObject`], still used by the agent socket in
-/// `api::realtime` until that module switches over.
-pub type Attributes = JsonObject;
-
 impl JsonObject {
     /// Largest compact JSON size, in bytes.
     pub const MAX_BYTES: usize = 65_536;

@@ -25,7 +25,7 @@ pub use agent::{
 };
 pub use client::ClientInfo;
 pub use event::{Event, EventKind, NewEvent, Stream};
-pub use fields::{Attributes, Description, JsonObject, ObjectChange, merge_patch};
+pub use fields::{Description, JsonObject, ObjectChange, merge_patch};
 pub use ids::{AgentId, ItemId, SessionId, UserId};
 pub use item::{Item, ItemChange, ItemDraft, ItemName};
 pub use metadata_patch::{MetadataPatch, PatchFailure};

@@ -201,8 +201,7 @@ impl State {
             }
             Broadcast::Heartbeat { agent, owner, data } => {
                 let owner = UserId(owner);
-                let visible =
-                    move |c: &Conn| c.principal.is_admin() || c.principal.user_id == owner;
+                let visible = move |c: &Conn| c.principal.scope().admits(owner);
                 for room in [
                     Stream::Agents.as_str().to_owned(),
                     Room::resource_room(Stream::Agents, agent),
@@ -345,7 +344,7 @@ impl State {
     fn deliver(&mut self, event: &Event) {
         let seq = event.seq;
         let owner = event.owner_id;
-        let visible = move |c: &Conn| c.principal.is_admin() || c.principal.user_id == owner;
+        let visible = move |c: &Conn| c.principal.scope().admits(owner);
         let stream_room = event.stream.as_str().to_owned();
         for room in [
             stream_room,
