@@ -9,6 +9,7 @@ use crate::routes::{agents, auth, health, items, oauth, users};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::path::Operation;
 
+pub mod problem_sets;
 mod problems;
 mod security;
 

@@ -5,6 +5,7 @@ use super::browser;
 use crate::dto::{SessionBody, TokenPairBody, UserBody};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject, bearer_token, client_info};
+use crate::openapi::problem_sets;
 use crate::problem::Problem;
 use crate::state::{ApiConfig, AppState};
 use actix_web::FromRequest;
@@ -91,11 +92,8 @@ pub struct TokenRequest {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Registered", body = UserBody),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Email already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::InvalidField, problem_sets::MalformedJson,
     ))]
 pub async fn register(
     state: web::Data<AppState>,
@@ -111,12 +109,8 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPairBody),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Account disabled", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::InvalidField, problem_sets::MalformedJson, problem_sets::AccountDisabled,
     ))]
 pub async fn login(
     state: web::Data<AppState>,
@@ -140,9 +134,9 @@ pub async fn login(
     responses(
         (status = 200, description = "Signed in", body = TokenPairBody),
         (status = 400, description = "`invalid_grant`, `unsupported_grant_type` or a malformed request (RFC 6749 §5.2)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Account disabled", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a form", body = Problem, content_type = "application/problem+json"),
+        problem_sets::AccountDisabled,
     ))]
 pub async fn token(
     state: web::Data<AppState>,
@@ -210,11 +204,8 @@ pub async fn token(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "Rotated", body = TokenPairBody),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Invalid, expired, reused or revoked refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::InvalidField, problem_sets::MalformedJson,
     ))]
 pub async fn refresh(
     state: web::Data<AppState>,
@@ -248,7 +239,7 @@ pub async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated,
     ))]
 pub async fn logout(
     state: web::Data<AppState>,
@@ -273,7 +264,7 @@ pub async fn logout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Live sessions, `current` on the caller's", body = [SessionBody]),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated,
     ))]
 pub async fn sessions(
     state: web::Data<AppState>,
@@ -290,9 +281,8 @@ pub async fn sessions(
     params(("id" = uuid::Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live session of the caller", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedId,
     ))]
 pub async fn revoke_session(
     state: web::Data<AppState>,

@@ -3,6 +3,7 @@
 use crate::dto::{RoleBody, UserBody, UserPage};
 use crate::error::ApiError;
 use crate::extract::{Authenticated, JsonObject, json_object};
+use crate::openapi::problem_sets;
 use crate::problem::Problem;
 use crate::routes::support::list::ListParams;
 use crate::state::AppState;
@@ -53,7 +54,7 @@ pub struct AdminUpdateRequest {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = UserBody),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated,
     ))]
 pub async fn me(
     state: web::Data<AppState>,
@@ -70,12 +71,8 @@ pub async fn me(
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "Updated", body = UserBody),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong current password", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::InvalidField, problem_sets::MalformedJson,
     ))]
 pub async fn update_me(
     state: web::Data<AppState>,
@@ -120,11 +117,10 @@ pub async fn update_me(
     request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Wrong password", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Password missing", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedJson,
     ))]
 pub async fn delete_me(
     state: web::Data<AppState>,
@@ -149,9 +145,7 @@ pub async fn delete_me(
     params(ListParams),
     responses(
         (status = 200, description = "A page of users", body = UserPage),
-        (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::AdminOnly, problem_sets::BadListQuery,
     ))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -179,13 +173,7 @@ pub async fn list(
     request_body = AdminUpdateRequest,
     responses(
         (status = 200, description = "Updated", body = UserBody),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::InvalidField, problem_sets::AdminOnly, problem_sets::MalformedIdOrJson, problem_sets::UserNotFound,
     ))]
 pub async fn admin_update(
     state: web::Data<AppState>,
@@ -211,10 +199,7 @@ pub async fn admin_update(
     params(("id" = uuid::Uuid, Path, description = "User id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedId, problem_sets::AdminOnly, problem_sets::UserNotFound,
     ))]
 pub async fn admin_revoke_sessions(
     state: web::Data<AppState>,

@@ -10,6 +10,7 @@ use self::bodies::{
 };
 use crate::error::ApiError;
 use crate::extract::{Authenticated, json_body};
+use crate::openapi::problem_sets;
 use crate::problem::Problem;
 use crate::routes::support::etag::if_match;
 use crate::routes::support::idempotency;
@@ -37,12 +38,8 @@ fn agent_id(id: web::Path<uuid::Uuid>) -> AgentId {
     request_body = AgentRequest,
     responses(
         (status = 201, description = "Created; `Location`, `ETag` and `Cache-Control: no-store` set", body = AgentCreatedBody),
-        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The first request with this key is still running", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::MalformedCreate, problem_sets::KeyInFlight,
     ))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -105,8 +102,7 @@ fn list_query(raw: &str) -> Result<(AgentListParams, Vec<MetadataFilter>), ApiEr
     ),
     responses(
         (status = 200, description = "A page of agents", body = AgentPage),
-        (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::BadListQuery,
     ))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -144,9 +140,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The agent; `ETag` set", body = AgentBody),
         (status = 304, description = "Not modified"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agent of the caller", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedId, problem_sets::AgentNotFound,
     ))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -170,13 +164,8 @@ pub async fn get(
     )),
     responses(
         (status = 200, description = "Updated; `ETag` set", body = AgentBody),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agent of the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field or merged result", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::IfMatchFailed, problem_sets::AgentNotFound, problem_sets::MalformedIdOrJson,
     ))]
 pub async fn patch(
     state: web::Data<AppState>,
@@ -197,13 +186,7 @@ pub async fn patch(
     request_body = AgentRequest,
     responses(
         (status = 200, description = "Replaced; `ETag` set", body = AgentBody),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agent of the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::IfMatchFailed, problem_sets::InvalidField, problem_sets::AgentNotFound, problem_sets::MalformedIdOrJson,
     ))]
 pub async fn put(
     state: web::Data<AppState>,
@@ -239,10 +222,7 @@ async fn update(
         ("If-Match" = Option<String>, Header, description = "Only delete version N (`\"N\"`); else 412")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agent of the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedId, problem_sets::IfMatchFailed, problem_sets::AgentNotFound,
     ))]
 pub async fn delete(
     state: web::Data<AppState>,
@@ -276,14 +256,11 @@ fn media_type(req: &HttpRequest) -> Option<String> {
     ), description = "A merge patch object, or an array of JSON Patch operations (add, remove, replace, move, copy, test)"),
     responses(
         (status = 200, description = "Patched; `ETag` set", body = AgentBody),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agent of the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A JSON Patch `test` failed; nothing applied", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Neither merge-patch nor json-patch", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown op, bad pointer, missing target or a result that is no object within the limits; nothing applied", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::IfMatchFailed, problem_sets::AgentNotFound, problem_sets::MalformedIdOrJson,
     ))]
 pub async fn patch_metadata(
     state: web::Data<AppState>,
@@ -333,9 +310,7 @@ pub async fn patch_metadata(
     params(("id" = uuid::Uuid, Path, description = "Agent id")),
     responses(
         (status = 200, description = "The new token; `Cache-Control: no-store`", body = AgentTokenBody),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agent of the caller", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedId, problem_sets::AgentNotFound,
     ))]
 pub async fn rotate_token(
     state: web::Data<AppState>,

@@ -7,6 +7,7 @@ pub use bodies::{ItemBody, ItemPage, ItemPatchRequest, ItemRequest};
 
 use crate::error::ApiError;
 use crate::extract::{Authenticated, json_body};
+use crate::openapi::problem_sets;
 use crate::problem::Problem;
 use crate::routes::support::etag::if_match;
 use crate::routes::support::idempotency;
@@ -28,12 +29,8 @@ fn item_id(id: web::Path<uuid::Uuid>) -> ItemId {
     request_body = ItemRequest,
     responses(
         (status = 201, description = "Created; `Location` and `ETag` set", body = ItemBody),
-        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The first request with this key is still running", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field, or `idempotency_key_reused`", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::MalformedCreate, problem_sets::KeyInFlight,
     ))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -64,8 +61,7 @@ pub async fn create(
     params(ListParams),
     responses(
         (status = 200, description = "A page of items", body = ItemPage),
-        (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::BadListQuery,
     ))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -95,9 +91,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The item; `ETag` set", body = ItemBody),
         (status = 304, description = "Not modified"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such item of the caller", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedId, problem_sets::ItemNotFound,
     ))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -120,13 +114,8 @@ pub async fn get(
     )),
     responses(
         (status = 200, description = "Updated; `ETag` set", body = ItemBody),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such item of the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field or merged result", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::IfMatchFailed, problem_sets::ItemNotFound, problem_sets::MalformedIdOrJson,
     ))]
 pub async fn patch(
     state: web::Data<AppState>,
@@ -147,13 +136,7 @@ pub async fn patch(
     request_body = ItemRequest,
     responses(
         (status = 200, description = "Replaced; `ETag` set", body = ItemBody),
-        (status = 400, description = "Malformed id or JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such item of the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::IfMatchFailed, problem_sets::InvalidField, problem_sets::ItemNotFound, problem_sets::MalformedIdOrJson,
     ))]
 pub async fn put(
     state: web::Data<AppState>,
@@ -189,10 +172,7 @@ async fn update(
         ("If-Match" = Option<String>, Header, description = "Only delete version N (`\"N\"`); else 412")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such item of the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = Problem, content_type = "application/problem+json"),
+        problem_sets::Unauthenticated, problem_sets::MalformedId, problem_sets::IfMatchFailed, problem_sets::ItemNotFound,
     ))]
 pub async fn delete(
     state: web::Data<AppState>,
