@@ -28,7 +28,8 @@ use security::SecuritySchemes;
         agents::create, agents::list, agents::get, agents::patch, agents::put, agents::delete,
         agents::patch_metadata, agents::rotate_token,
         health::live, health::ready, crate::metrics::scrape, crate::realtime::upgrade::ws,
-        crate::realtime::agent::ws_agent,
+        crate::realtime::agent::ws_agent, crate::realtime::stream::stream,
+        crate::routes::chat::publish,
     ),
     components(schemas(
         Problem, ProblemField, UserBody, RoleBody, TokenPairBody, SessionBody, UserPage,
@@ -37,6 +38,7 @@ use security::SecuritySchemes;
         users::AdminUpdateRequest, health::HealthBody,
         ItemBody, ItemPage, items::ItemRequest, items::ItemPatchRequest,
         AgentBody, AgentCreatedBody, AgentTokenBody, AgentPage, AgentRequest, AgentPatchRequest,
+        crate::routes::chat::ChatMessageRequest,
     )),
     modifiers(&SecuritySchemes, &ProblemExamples),
     tags(
@@ -45,7 +47,7 @@ use security::SecuritySchemes;
         (name = "items", description = "Items: CRUD with ETags, merge-patch, idempotent creates, keyset pages"),
         (name = "agents", description = "Agents: registry with tokens shown once, merge-patch and JSON Patch metadata, metadata filters"),
         (name = "operations", description = "Health and metrics"),
-        (name = "realtime", description = "The WebSocket gateway"),
+        (name = "realtime", description = "The WebSocket gateway, the event stream and chat over HTTP"),
     )
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@ pub mod agent_bodies;
 pub mod agents;
 pub mod auth;
 pub mod browser;
+pub mod chat;
 pub mod fields;
 pub mod health;
 pub mod items;
@@ -74,6 +75,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/agents/{id}/token").route(web::post().to(agents::rotate_token)),
             )
+            .service(web::resource("/chat/{name}/messages").route(web::post().to(chat::publish)))
+            .service(web::resource("/stream").route(web::get().to(crate::realtime::stream::stream)))
             .service(web::resource("/users/{id}").route(web::patch().to(users::admin_update)))
             .service(
                 web::resource("/users/{id}/sessions")

@@ -29,6 +29,8 @@ mod realtime;
 mod resources;
 mod sessions;
 mod shutdown;
+mod sse;
+mod stream;
 mod users;
 mod ws;
 mod ws_frames;

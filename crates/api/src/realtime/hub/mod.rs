@@ -73,6 +73,7 @@ enum Command {
     Join(ConnId, Room, oneshot::Sender<()>),
     Leave(ConnId, String),
     Publish(ConnId, String, Value),
+    Say(UserId, String, Value),
     Event(Arc<Event>),
     Released,
     Revoke(UserId, Revoked),
@@ -149,6 +150,12 @@ impl Hub {
     /// A chat message from `conn` to `room`.
     pub fn publish(&self, conn: ConnId, room: String, data: Value) {
         self.send(Command::Publish(conn, room, data));
+    }
+
+    /// A chat message from `from` to `room` (a chat room's canonical
+    /// name) sent over HTTP: the sender need not be a member.
+    pub fn say(&self, from: UserId, room: String, data: Value) {
+        self.send(Command::Say(from, room, data));
     }
 
     /// An event this instance released from the log, in seq order.

@@ -86,6 +86,11 @@ impl State {
             }
             Command::Leave(conn, room) => self.leave(conn, &room),
             Command::Publish(conn, room, data) => self.publish(conn, room, data),
+            Command::Say(from, room, data) => self.fan_out(Broadcast::Chat {
+                room,
+                from: from.0,
+                data,
+            }),
             Command::Event(event) => self.deliver(&event),
             Command::Released => self.fan_out(Broadcast::Released {
                 instance: self.instance,
