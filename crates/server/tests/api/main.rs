@@ -31,6 +31,7 @@ mod sessions;
 mod shutdown;
 mod sse;
 mod stream;
+mod stream_edges;
 mod users;
 mod ws;
 mod ws_frames;

@@ -1,9 +1,9 @@
 //! `GET /api/v1/stream`: the rooms of the WebSocket API as server-sent
 //! events, read incrementally by a real HTTP client.
 
-use crate::helpers::{Backend, PASSWORD, TestApp, assert_problem, on_both, spawn_app, token};
+use crate::helpers::{Backend, TestApp, assert_problem, on_both, spawn_app};
 use crate::ws::{join, next_of, send};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 on_both!(
@@ -11,7 +11,7 @@ on_both!(
     a_reconnect_resumes_from_last_event_id_without_gap_or_duplicate
 );
 
-async fn create_item(app: &TestApp, name: &str, access: &str) -> Value {
+pub(crate) async fn create_item(app: &TestApp, name: &str, access: &str) -> Value {
     let response = app
         .post_json("/api/v1/items", &json!({"name": name}), Some(access))
         .await;
@@ -255,75 +255,5 @@ async fn the_cap_counts_streams_and_keep_alives_flow() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    app.cleanup().await;
-}
-
-#[tokio::test]
-async fn logout_and_a_role_change_end_the_stream() {
-    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
-    let pair = app.signed_in("ada@example.com").await;
-    let ada = token(&pair, "access_token");
-    let mut stream = app.stream("rooms=items", &ada, None).await;
-    stream.until_joined("items").await;
-    app.send(Method::POST, "/api/v1/auth/logout", None, &ada)
-        .await;
-    let last = stream.ended().await;
-    assert_eq!(last.len(), 1, "{last:?}");
-    assert_eq!(last[0].event, "close");
-    assert_eq!(last[0].data["reason"], "unauthorized");
-
-    let again = token(
-        &app.login("ada@example.com", PASSWORD)
-            .await
-            .json::<Value>()
-            .await
-            .unwrap(),
-        "access_token",
-    );
-    let me = app.get_json("/api/v1/users/me", &again).await;
-    let mut stream = app.stream("rooms=items", &again, None).await;
-    stream.until_joined("items").await;
-    let admin = token(
-        &app.signed_in_admin("root@example.com").await,
-        "access_token",
-    );
-    let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
-    let promoted = app
-        .send(
-            Method::PATCH,
-            &path,
-            Some(&json!({"role": "admin"})),
-            &admin,
-        )
-        .await;
-    assert_eq!(promoted.status(), StatusCode::OK);
-    let last = stream.ended().await;
-    assert_eq!(last[0].data["reason"], "unauthorized", "{last:?}");
-    app.cleanup().await;
-}
-
-#[tokio::test]
-async fn events_lost_to_retention_ask_for_a_resync() {
-    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
-    let ada = app.access_token("ada@example.com").await;
-    for i in 0..3 {
-        create_item(&app, &format!("old {i}"), &ada).await;
-    }
-    let db = infra::Db::connect(&app.database_url, 1).await.unwrap();
-    let log = infra::SeaEventLog::new(db);
-    use domain::ports::EventLog;
-    log.open().await.unwrap();
-    let far_past = domain::model::Timestamp::from_unix_micros(0).unwrap();
-    log.prune(domain::model::Stream::Items, far_past, 1)
-        .await
-        .unwrap();
-    let mut stream = app.stream("rooms=items&since=items:0", &ada, None).await;
-    let resync = stream.next().await;
-    assert_eq!(resync.event, "resync_required");
-    assert_eq!(resync.data, json!({"room": "items"}));
-    let joined = stream.next().await;
-    assert_eq!(joined.event, "joined");
-    let latest = joined.data["seq"].as_i64().unwrap();
-    assert_eq!(joined.id, Some(format!("items:{latest}")));
     app.cleanup().await;
 }
