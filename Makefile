@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build release test test-unit lint fmt readme-walkthrough browser-check schemathesis migrate-status bench proxy-smoke clean-test-databases
+.PHONY: run build release test test-unit lint fmt readme-walkthrough browser-check schemathesis asyncapi-check migrate-status bench proxy-smoke clean-test-databases
 
 ## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
 run:
@@ -19,8 +19,8 @@ release:
 	$(CARGO) build --release -p server --bin backend-api
 
 ## Format check, lints, every test (PostgreSQL ones when TEST_DATABASE_URL is set),
-## the README's walk-through, then Schemathesis.
-test: lint test-unit readme-walkthrough schemathesis
+## the README's walk-through, the AsyncAPI document's validation, then Schemathesis.
+test: lint test-unit readme-walkthrough asyncapi-check schemathesis
 
 test-unit:
 ifeq ($(NEXTEST),yes)
@@ -47,6 +47,12 @@ readme-walkthrough:
 ## and docs/realtime.md's browser client as written. Not part of `make test`.
 browser-check:
 	bash scripts/browser-check.sh
+
+## /asyncapi.json validated by the AsyncAPI parser (@asyncapi/parser, pinned
+## in scripts/asyncapi/package-lock.json, installed by npm into
+## scripts/asyncapi/node_modules/; needs Node).
+asyncapi-check:
+	bash scripts/asyncapi-check.sh
 
 ## Schemathesis (pinned, from PyPI into .venv/) against the real server on SQLite:
 ## fails on any 5xx, schema-breaking response or undocumented status code.

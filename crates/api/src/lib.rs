@@ -2,6 +2,7 @@
 //! services, with problem+json errors, request ids and the OpenAPI
 //! description. It names no database type.
 
+pub mod asyncapi;
 pub mod cors;
 pub mod draining;
 pub mod dto;

@@ -18,7 +18,7 @@ use security::SecuritySchemes;
 /// The API description served at `/openapi.json`.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "backend-api", description = "REST and WebSocket backend for web, mobile and agent clients. Every 4xx/5xx body is an RFC 9457 problem document (`application/problem+json`) with a stable `code`."),
+    info(title = "backend-api", description = "REST and WebSocket backend for web, mobile and agent clients. Every 4xx/5xx body is an RFC 9457 problem document (`application/problem+json`) with a stable `code`. The real-time API (`/ws`, `/ws/agent`, the event stream `/api/v1/stream`) is described, frame by frame, by the AsyncAPI 3 document at [/asyncapi.json](/asyncapi.json)."),
     paths(
         auth::register, auth::login, auth::token, auth::refresh, auth::logout,
         auth::sessions, auth::revoke_session, oauth::authorize, oauth::callback,

@@ -85,6 +85,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/ws").route(web::get().to(crate::realtime::upgrade::ws)))
     .service(web::resource("/ws/agent").route(web::get().to(crate::realtime::agent::ws_agent)))
+    .service(web::resource("/asyncapi.json").route(web::get().to(crate::asyncapi::serve)))
     .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape)))
     .service(web::resource("/health/live").route(web::get().to(health::live)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))

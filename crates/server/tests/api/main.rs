@@ -9,6 +9,7 @@ mod helpers;
 
 mod agent_ws;
 mod agents;
+mod asyncapi;
 mod auth;
 mod browser;
 mod cli;

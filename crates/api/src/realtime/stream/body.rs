@@ -4,6 +4,7 @@
 //! interval. It is a hub member like a socket; only the encoding differs.
 
 use super::cursor::Cursor;
+use super::events::{Closing, Resync};
 use crate::realtime::Realtime;
 use crate::realtime::hub::{CloseSignal, ConnId, Outbound};
 use crate::realtime::joining::{Replay, start};
@@ -11,6 +12,7 @@ use crate::realtime::rooms::Room;
 use actix_web::web::{Bytes, BytesMut};
 use domain::model::{Event, Principal};
 use futures_util::Stream;
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -94,7 +96,7 @@ impl Body {
                 signal = &mut self.member.close => {
                     self.ended = true;
                     let reason = signal.map_or("closed", |s| s.reason);
-                    return Some(event(None, "close", &json!({"reason": reason})));
+                    return Some(event(None, "close", &Closing { reason }));
                 }
                 outbound = self.member.queue.recv() => {
                     if let Some(chunk) = self.live(&*outbound?) {
@@ -152,8 +154,9 @@ impl Body {
             };
             match since {
                 Some(since) if since < pruned => {
-                    let mut buf =
-                        BytesMut::from(&event(None, "resync_required", &json!({"room": name}))[..]);
+                    let mut buf = BytesMut::from(
+                        &event(None, "resync_required", &Resync { room: &name })[..],
+                    );
                     buf.extend_from_slice(&self.joined(&name, latest));
                     return Some(buf.freeze());
                 }
@@ -217,7 +220,7 @@ fn stored(cursor: &Cursor, room: &str, logged: &Event) -> Bytes {
 
 /// `id: …` (when there is a cursor), `event: …`, `data: …` and the blank
 /// line ending the event. JSON text holds no line break.
-fn event(cursor: Option<&Cursor>, name: &str, data: &Value) -> Bytes {
+fn event(cursor: Option<&Cursor>, name: &str, data: &impl Serialize) -> Bytes {
     let mut text = String::new();
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         text.push_str("id: ");
@@ -227,7 +230,7 @@ fn event(cursor: Option<&Cursor>, name: &str, data: &Value) -> Bytes {
     text.push_str("event: ");
     text.push_str(name);
     text.push_str("\ndata: ");
-    text.push_str(&data.to_string());
+    text.push_str(&serde_json::to_string(data).unwrap_or_default());
     text.push_str("\n\n");
     Bytes::from(text)
 }

@@ -5,6 +5,7 @@
 
 mod body;
 pub mod cursor;
+pub mod events;
 
 use super::Realtime;
 use super::hub::Registration;
