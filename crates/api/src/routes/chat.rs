@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 pub struct ChatMessageRequest {
     /// The message: any JSON value, at most 64 KiB as JSON text (the
     /// frame limit of the socket).
-    #[schema(value_type = Object, example = json!({"text": "hi"}))]
+    #[schema(value_type = Value, example = json!({"text": "hi"}))]
     pub data: Value,
 }
 
@@ -36,7 +36,9 @@ pub struct ChatMessageRequest {
         (status = 202, description = "Published to the room's members"),
         (status = 400, description = "Not a chat room name, or malformed JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`data` over 64 KiB", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such route (a name holding `/`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`data` over 64 KiB, or the body over the limit", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "No `data`", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn publish(
