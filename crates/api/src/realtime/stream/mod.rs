@@ -140,6 +140,11 @@ pub async fn stream(
 /// Parses `rooms` (comma-separated, at least one, at most [`MAX_ROOMS`];
 /// a room named twice is joined once).
 fn rooms(text: &str) -> Result<Vec<Room>, ApiError> {
+    if text.is_empty() {
+        return Err(ApiError::bad_request(
+            "rooms: required, e.g. `items,agents,chat:lobby`",
+        ));
+    }
     let mut rooms: Vec<Room> = Vec::new();
     for name in text.split(',') {
         let room = Room::parse(name)
