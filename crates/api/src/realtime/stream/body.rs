@@ -187,25 +187,32 @@ impl Body {
     /// A frame the hub queued, as a server-sent event; `None` for an event
     /// the stream already sent (replay and live overlap) or no longer wants.
     fn live(&mut self, outbound: &Outbound) -> Option<Bytes> {
-        let (frame, cursor) = match outbound {
-            Outbound::Frame(frame) => (frame, None),
-            Outbound::Event { room, seq, frame } => {
+        let cursor = match &outbound.event {
+            None => None,
+            Some((room, seq)) => {
                 if self.cursor.get(room).is_none_or(|last| *seq <= last) {
                     return None;
                 }
                 self.cursor.set(room, *seq);
-                (frame, Some(&self.cursor))
+                Some(&self.cursor)
             }
         };
-        let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(frame) else {
-            return None;
-        };
-        let kind = fields.remove("type");
-        let name = match fields.remove("event").or(kind) {
-            Some(Value::String(name)) => name,
-            _ => return None,
-        };
-        Some(event(cursor, &name, &Value::Object(fields)))
+        let (name, data) = outbound.streamed(streamed)?;
+        Some(encoded(cursor, name, data))
+    }
+}
+
+/// A socket frame as a stream's event name and data: the frame without
+/// its `type`, named after it — or, for an event, without `event` either,
+/// named after that.
+fn streamed(frame: &str) -> Option<(String, String)> {
+    let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(frame) else {
+        return None;
+    };
+    let kind = fields.remove("type");
+    match fields.remove("event").or(kind) {
+        Some(Value::String(name)) => Some((name, Value::Object(fields).to_string())),
+        _ => None,
     }
 }
 
@@ -221,7 +228,16 @@ fn stored(cursor: &Cursor, room: &str, logged: &Event) -> Bytes {
 /// `id: …` (when there is a cursor), `event: …`, `data: …` and the blank
 /// line ending the event. JSON text holds no line break.
 fn event(cursor: Option<&Cursor>, name: &str, data: &impl Serialize) -> Bytes {
-    let mut text = String::new();
+    encoded(
+        cursor,
+        name,
+        &serde_json::to_string(data).unwrap_or_default(),
+    )
+}
+
+/// [`event`] with `data` already JSON text.
+fn encoded(cursor: Option<&Cursor>, name: &str, data: &str) -> Bytes {
+    let mut text = String::with_capacity(name.len() + data.len() + 64);
     if let Some(cursor) = cursor.filter(|c| !c.is_empty()) {
         text.push_str("id: ");
         text.push_str(&cursor.id());
@@ -230,7 +246,32 @@ fn event(cursor: Option<&Cursor>, name: &str, data: &impl Serialize) -> Bytes {
     text.push_str("event: ");
     text.push_str(name);
     text.push_str("\ndata: ");
-    text.push_str(&serde_json::to_string(data).unwrap_or_default());
+    text.push_str(data);
     text.push_str("\n\n");
     Bytes::from(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::realtime::frames;
+
+    #[test]
+    fn socket_frames_become_events_named_after_their_type_or_event() {
+        let data = json!({"a": 1});
+        let (name, text) =
+            streamed(&frames::event("items", 46, "item.updated", &data)).expect("an event");
+        assert_eq!(name, "item.updated");
+        let parsed: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(
+            parsed,
+            json!({"room": "items", "seq": 46, "data": {"a": 1}})
+        );
+        let (name, text) =
+            streamed(&frames::message("chat:x", uuid::Uuid::nil(), &data)).expect("a message");
+        assert_eq!(name, "message");
+        assert!(!text.contains("\"type\""), "{text}");
+        let sent = encoded(None, &name, &text);
+        assert!(sent.starts_with(b"event: message\ndata: {") && sent.ends_with(b"}\n\n"));
+    }
 }
