@@ -4,7 +4,7 @@
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: run build release test test-unit lint fmt readme-walkthrough browser-check console-screenshots schemathesis migrate-status bench proxy-smoke clean-test-databases
+.PHONY: run build release test test-unit lint fmt readme-walkthrough browser-check console-screenshots schemathesis asyncapi-check migrate-status bench proxy-smoke clean-test-databases
 
 ## Start the server on the embedded default (SQLite in ./data, in-process fan-out).
 run:
@@ -19,8 +19,9 @@ release:
 	$(CARGO) build --release -p server --bin backend-api
 
 ## Format check, lints, every test (PostgreSQL ones when TEST_DATABASE_URL is set),
-## the README's walk-through, the browser checks, then Schemathesis.
-test: lint test-unit readme-walkthrough browser-check schemathesis
+## the README's walk-through, the AsyncAPI document's validation, the browser
+## checks, then Schemathesis.
+test: lint test-unit readme-walkthrough asyncapi-check browser-check schemathesis
 
 test-unit:
 ifeq ($(NEXTEST),yes)
@@ -52,6 +53,12 @@ browser-check:
 ## The console's screenshots in docs/ (the browser check, taking pictures).
 console-screenshots:
 	bash scripts/browser-check.sh --screenshots docs
+
+## /asyncapi.json validated by the AsyncAPI parser (@asyncapi/parser, pinned
+## in scripts/asyncapi/package-lock.json, installed by npm into
+## scripts/asyncapi/node_modules/; needs Node).
+asyncapi-check:
+	bash scripts/asyncapi-check.sh
 
 ## Schemathesis (pinned, from PyPI into .venv/) against the real server on SQLite:
 ## fails on any 5xx, schema-breaking response or undocumented status code.

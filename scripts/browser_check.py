@@ -9,6 +9,11 @@
    origin (in CORS_ORIGINS): it receives an item event, stops on a 1008
    `unauthorized` close (logout), and stops after one attempt when the
    upgrade is refused with 401 (a bad token) instead of retrying.
+3. docs/realtime.md's EventSource client, as written, on that page: it
+   receives an item event, and after a server restart its EventSource
+   resumes from Last-Event-ID: the item written while it was away arrives,
+   the one before does not arrive twice; after a logout the stream ends,
+   the browser's reconnect is refused with 401 and the snippet stops.
 
 The server runs on a free port with a fresh SQLite database in a scratch
 folder and is stopped on exit. Exits non-zero on the first failed check.
@@ -70,10 +75,10 @@ def swagger(browser, base):
     page.close()
 
 
-def realtime_snippet():
+def realtime_snippet(function):
     with open(os.path.join(ROOT, "docs", "realtime.md"), encoding="utf-8") as f:
         blocks = re.findall(r"```js\n(.*?)```", f.read(), re.S)
-    return next(b for b in blocks if "function watchItems" in b)
+    return next(b for b in blocks if f"function {function}" in b)
 
 
 # Counts the sockets the snippet opens; the watcher reports into `seen`.
@@ -88,6 +93,15 @@ window.WebSocket = function (url, protocols) {
   });
   return ws;
 };
+window.streamed = { events: [], sources: 0, joined: 0, signedOut: 0 };
+const NativeSource = window.EventSource;
+window.EventSource = function (url, options) {
+  window.streamed.sources += 1;
+  const source = new NativeSource(url, options);
+  source.addEventListener("joined", () => { window.streamed.joined += 1; });
+  return source;
+};
+window.EventSource.CLOSED = NativeSource.CLOSED;
 """
 
 
@@ -129,14 +143,59 @@ def client(browser, base, page_origin):
     page.close()
 
 
+def stream_client(browser, base, page_origin, restart):
+    """The EventSource snippet: live, then resumed after `restart()`."""
+    page = browser.new_page()
+    page.goto(page_origin + "/")
+    status, pair = call(base, "POST", "/api/v1/auth/login", {"email": EMAIL, "password": PASSWORD})
+    check(status == 200, "log in again")
+    token = pair["access_token"]
+    page.evaluate("""([api, token]) => {
+      window.streamer = streamItems({
+        api, getAccessToken: () => token,
+        onEvent: (name, item) => window.streamed.events.push([name, item.name]),
+        onResync: () => {},
+        onSignedOut: () => { window.streamed.signedOut += 1; },
+      });
+    }""", [base, token])
+    page.wait_for_function("window.streamed.joined === 1", timeout=TIMEOUT_MS)
+    call(base, "POST", "/api/v1/items", {"name": "Before"}, token)
+    page.wait_for_function("window.streamed.events.length === 1", timeout=TIMEOUT_MS)
+    check(page.evaluate("window.streamed.events[0]") == ["item.created", "Before"],
+          "the EventSource snippet receives item.created")
+
+    restart()
+    # Written before the EventSource is back (it waits about 3 s to reconnect).
+    call(base, "POST", "/api/v1/items", {"name": "While away"}, token)
+    page.wait_for_function("window.streamed.joined === 2", timeout=30_000)
+    page.wait_for_function("window.streamed.events.length >= 2", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    check(page.evaluate("window.streamed.events") ==
+          [["item.created", "Before"], ["item.created", "While away"]],
+          "after a restart: resumed from Last-Event-ID, no gap, no duplicate")
+    check(page.evaluate("window.streamed.sources") == 1, "the browser's own reconnect resumed")
+
+    call(base, "POST", "/api/v1/auth/logout", None, token)
+    page.wait_for_function("window.streamed.signedOut === 1", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1500)
+    check(page.evaluate("window.streamed.sources") == 1,
+          "logout: the stream ends, the reconnect is refused (401), the snippet stops")
+    page.close()
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
     work = tempfile.mkdtemp(prefix="backend-api-browser.")
     # The client's page: another origin than the API, allowed by CORS_ORIGINS.
+    snippets = realtime_snippet("watchItems") + realtime_snippet("streamItems")
     page_origin = serve_page(
-        f"<!doctype html><script>{HARNESS}</script><script>{realtime_snippet()}</script>")
+        f"<!doctype html><script>{HARNESS}</script><script>{snippets}</script>")
     server = Server(binary, work, CORS_ORIGINS=page_origin).start()
     base = server.base
+
+    def restart():
+        server.stop()
+        server.start()
     ok = False
     try:
         status, _ = call(base, "POST", "/api/v1/auth/register", {"email": EMAIL, "password": PASSWORD})
@@ -145,6 +204,7 @@ def main():
             browser = launch(p)
             swagger(browser, base)
             client(browser, base, page_origin)
+            stream_client(browser, base, page_origin, restart)
             browser.close()
         ok = True
     finally:

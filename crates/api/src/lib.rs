@@ -2,6 +2,7 @@
 //! services, with problem+json errors, request ids and the OpenAPI
 //! description. It names no database type.
 
+pub mod asyncapi;
 pub mod dto;
 pub mod error;
 pub mod extract;

@@ -19,7 +19,7 @@ use security::SecuritySchemes;
 /// The API description served at `/openapi.json`.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "backend-api", description = "REST and WebSocket backend for web, mobile and agent clients. Every 4xx/5xx body is an RFC 9457 problem document (`application/problem+json`) with a stable `code`."),
+    info(title = "backend-api", description = "REST and WebSocket backend for web, mobile and agent clients. Every 4xx/5xx body is an RFC 9457 problem document (`application/problem+json`) with a stable `code`. The real-time API (`/ws`, `/ws/agent`, the event stream `/api/v1/stream`) is described, frame by frame, by the AsyncAPI 3 document at [/asyncapi.json](/asyncapi.json)."),
     paths(
         auth::register, auth::login, auth::token, auth::refresh, auth::logout,
         auth::sessions, auth::revoke_session, oauth::providers, oauth::authorize, oauth::callback,
@@ -29,7 +29,8 @@ use security::SecuritySchemes;
         agents::create, agents::list, agents::get, agents::patch, agents::put, agents::delete,
         agents::patch_metadata, agents::rotate_token,
         health::live, health::ready, crate::metrics::scrape, crate::realtime::upgrade::ws,
-        crate::realtime::agent::ws_agent,
+        crate::realtime::agent::ws_agent, crate::realtime::stream::stream,
+        crate::routes::chat::publish,
     ),
     components(schemas(
         Problem, ProblemField, UserBody, RoleBody, TokenPairBody, SessionBody, UserPage,
@@ -38,6 +39,7 @@ use security::SecuritySchemes;
         users::AdminUpdateRequest, health::HealthBody,
         items::ItemBody, items::ItemPage, items::ItemRequest, items::ItemPatchRequest,
         AgentBody, AgentCreatedBody, AgentTokenBody, AgentPage, AgentRequest, AgentPatchRequest,
+        crate::routes::chat::ChatMessageRequest,
     )),
     modifiers(&SecuritySchemes, &ProblemExamples),
     tags(
@@ -46,7 +48,7 @@ use security::SecuritySchemes;
         (name = "items", description = "Items: CRUD with ETags, merge-patch, idempotent creates, keyset pages"),
         (name = "agents", description = "Agents: registry with tokens shown once, merge-patch and JSON Patch metadata, metadata filters"),
         (name = "operations", description = "Health and metrics"),
-        (name = "realtime", description = "The WebSocket gateway"),
+        (name = "realtime", description = "The WebSocket gateway, the event stream and chat over HTTP"),
     )
 )]
 pub struct ApiDoc;

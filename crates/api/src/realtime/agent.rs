@@ -27,18 +27,20 @@ use tokio::sync::oneshot;
 pub const PERSIST_EVERY: Duration = Duration::from_secs(5);
 
 /// A frame from an agent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum AgentFrame {
+pub enum AgentFrame {
     /// The agent's current status (a JSON object).
     Heartbeat {
         /// The status.
+        #[schema(value_type = Object)]
         status: Value,
     },
     /// Ask for a `pong` carrying the same id.
     Ping {
         /// Echoed back.
         #[serde(default)]
+        #[schema(value_type = Value)]
         id: Value,
     },
 }

@@ -5,9 +5,10 @@ use bytestring::ByteString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 /// A frame from the client.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
     /// Join a room, replaying events after `since`.
@@ -29,12 +30,14 @@ pub enum ClientFrame {
         room: String,
         /// The message.
         #[serde(default)]
+        #[schema(value_type = Value)]
         data: Value,
     },
     /// Ask for a `pong` carrying the same id.
     Ping {
         /// Echoed back.
         #[serde(default)]
+        #[schema(value_type = Value)]
         id: Value,
     },
 }
@@ -64,7 +67,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 }
 
 /// A member as presence frames show it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct Member {
     /// The user.
     pub user_id: uuid::Uuid,
@@ -72,120 +75,132 @@ pub struct Member {
     pub display_name: String,
 }
 
-fn encode<T: Serialize>(frame: &T) -> ByteString {
-    ByteString::from(serde_json::to_string(frame).unwrap_or_default())
+/// A frame from the server. Encoded once per broadcast; every recipient
+/// shares the bytes.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    /// The room is joined; `seq` is its latest event's (after any replay).
+    Joined {
+        /// The room.
+        room: &'a str,
+        /// The room's latest seq (0 for a chat room).
+        seq: i64,
+    },
+    /// An event of a room: logged (with `seq`) or live only
+    /// (`agent.heartbeat`, without).
+    Event {
+        /// The room.
+        room: &'a str,
+        /// Its seq in the log; absent for a live-only event.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seq: Option<i64>,
+        /// `item.created`, `item.updated`, `agent.heartbeat`, …
+        event: &'a str,
+        /// The resource (an `Item`, an `Agent`) or the heartbeat.
+        #[schema(value_type = Object)]
+        data: &'a Value,
+    },
+    /// A chat message.
+    Message {
+        /// The chat room.
+        room: &'a str,
+        /// The sender's user id.
+        from: uuid::Uuid,
+        /// What was published.
+        #[schema(value_type = Value)]
+        data: &'a Value,
+    },
+    /// Who joined and who left a chat room.
+    Presence {
+        /// The chat room.
+        room: &'a str,
+        /// Users now present.
+        #[schema(value_type = Vec<Member>)]
+        joins: &'a [Member],
+        /// Users gone.
+        #[schema(value_type = Vec<Member>)]
+        leaves: &'a [Member],
+    },
+    /// The answer to a `ping`.
+    Pong {
+        /// The ping's id.
+        #[schema(value_type = Value)]
+        id: &'a Value,
+    },
+    /// A refused frame or join, or `resync_required`; the connection stays.
+    Error {
+        /// `bad_request`, `forbidden`, `rate_limited`, `resync_required`, `unavailable`.
+        code: &'a str,
+        /// For people.
+        message: &'a str,
+        /// The room or the frame type it is about.
+        r#ref: &'a str,
+    },
+}
+
+impl ServerFrame<'_> {
+    /// The frame as JSON text.
+    pub fn encode(&self) -> ByteString {
+        ByteString::from(serde_json::to_string(self).unwrap_or_default())
+    }
 }
 
 /// `{"type":"joined","room":…,"seq":…}`.
 pub fn joined(room: &str, seq: i64) -> ByteString {
-    #[derive(Serialize)]
-    struct Joined<'a> {
-        r#type: &'static str,
-        room: &'a str,
-        seq: i64,
-    }
-    encode(&Joined {
-        r#type: "joined",
-        room,
-        seq,
-    })
+    ServerFrame::Joined { room, seq }.encode()
 }
 
 /// `{"type":"event","room":…,"seq":…,"event":…,"data":…}`.
 pub fn event(room: &str, seq: i64, kind: &str, data: &Value) -> ByteString {
-    #[derive(Serialize)]
-    struct Event<'a> {
-        r#type: &'static str,
-        room: &'a str,
-        seq: i64,
-        event: &'a str,
-        data: &'a Value,
-    }
-    encode(&Event {
-        r#type: "event",
+    ServerFrame::Event {
         room,
-        seq,
+        seq: Some(seq),
         event: kind,
         data,
-    })
+    }
+    .encode()
 }
 
 /// `{"type":"event","room":…,"event":…,"data":…}`: a live-only event, no seq.
 pub fn live_event(room: &str, kind: &str, data: &Value) -> ByteString {
-    #[derive(Serialize)]
-    struct Event<'a> {
-        r#type: &'static str,
-        room: &'a str,
-        event: &'a str,
-        data: &'a Value,
-    }
-    encode(&Event {
-        r#type: "event",
+    ServerFrame::Event {
         room,
+        seq: None,
         event: kind,
         data,
-    })
+    }
+    .encode()
 }
 
 /// `{"type":"message","room":…,"from":…,"data":…}`.
 pub fn message(room: &str, from: uuid::Uuid, data: &Value) -> ByteString {
-    #[derive(Serialize)]
-    struct Message<'a> {
-        r#type: &'static str,
-        room: &'a str,
-        from: uuid::Uuid,
-        data: &'a Value,
-    }
-    encode(&Message {
-        r#type: "message",
-        room,
-        from,
-        data,
-    })
+    ServerFrame::Message { room, from, data }.encode()
 }
 
 /// `{"type":"presence","room":…,"joins":[…],"leaves":[…]}`.
 pub fn presence(room: &str, joins: &[Member], leaves: &[Member]) -> ByteString {
-    #[derive(Serialize)]
-    struct Presence<'a> {
-        r#type: &'static str,
-        room: &'a str,
-        joins: &'a [Member],
-        leaves: &'a [Member],
-    }
-    encode(&Presence {
-        r#type: "presence",
+    ServerFrame::Presence {
         room,
         joins,
         leaves,
-    })
+    }
+    .encode()
 }
 
 /// `{"type":"pong","id":…}`.
 pub fn pong(id: &Value) -> ByteString {
-    #[derive(Serialize)]
-    struct Pong<'a> {
-        r#type: &'static str,
-        id: &'a Value,
-    }
-    encode(&Pong { r#type: "pong", id })
+    ServerFrame::Pong { id }.encode()
 }
 
 /// `{"type":"error","code":…,"message":…,"ref":…}`.
 pub fn error(code: &str, message: &str, reference: &str) -> ByteString {
-    #[derive(Serialize)]
-    struct Error<'a> {
-        r#type: &'static str,
-        code: &'a str,
-        message: &'a str,
-        r#ref: &'a str,
-    }
-    encode(&Error {
-        r#type: "error",
+    ServerFrame::Error {
         code,
         message,
         r#ref: reference,
-    })
+    }
+    .encode()
 }
 
 #[cfg(test)]

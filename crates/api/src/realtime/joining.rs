@@ -2,10 +2,15 @@
 //! replay, and the `joined` frame, with no gap and no duplicate between
 //! replay and live delivery.
 
+use super::Realtime;
 use super::frames;
 use super::outgoing::{Closed, Outgoing};
 use super::rooms::Room;
 use super::session::Connection;
+use domain::RepoError;
+use domain::model::{Event, Principal, Stream};
+use domain::ports::EventFilter;
+use domain::services::{AgentService, ItemService};
 
 /// Events replayed per log query.
 const REPLAY_BATCH: u64 = 1000;
@@ -23,7 +28,7 @@ pub(super) async fn join(
     requested: &str,
     since: Option<i64>,
 ) -> Result<bool, Closed> {
-    let Some(room) = authorized(conn, requested).await else {
+    let Some(room) = authorized(&conn.items, &conn.agents, &conn.principal, requested).await else {
         session
             .text(frames::error(
                 "forbidden",
@@ -41,16 +46,8 @@ pub(super) async fn join(
         session.release(Some((name, 0))).await?;
         return Ok(true);
     };
-    let log = &conn.realtime.events;
-    let read = async {
-        conn.realtime.caught_up().await?;
-        Ok::<_, domain::RepoError>((
-            log.latest_seq(stream).await?,
-            log.pruned_through(stream).await?,
-        ))
-    };
-    let (latest, pruned) = match read.await {
-        Ok(read) => read,
+    let (latest, pruned) = match start(&conn.realtime, stream).await {
+        Ok(start) => start,
         Err(error) => {
             tracing::warn!(%error, "event log unavailable for a join");
             session
@@ -87,22 +84,23 @@ async fn replay(
     conn: &Connection,
     session: &mut Outgoing,
     room: &Room,
-    mut since: i64,
+    since: i64,
     latest: i64,
 ) -> Result<(), Closed> {
-    let Some(stream) = room.stream() else {
+    let name = room.name();
+    let Some(mut replay) = Replay::new(room, &conn.principal, since, latest) else {
         return Ok(());
     };
-    let name = room.name();
-    let filter = room.filter(&conn.principal);
-    while since < latest {
-        let batch = match conn
-            .realtime
-            .events
-            .replay(stream, since, filter, REPLAY_BATCH)
-            .await
-        {
-            Ok(batch) => batch,
+    loop {
+        match replay.next(&conn.realtime).await {
+            Ok(Some(batch)) => {
+                for event in &batch {
+                    session
+                        .text(frames::event(&name, event.seq, &event.kind, &event.data))
+                        .await?;
+                }
+            }
+            Ok(None) => return Ok(()),
             Err(error) => {
                 tracing::warn!(%error, "event log replay failed");
                 return session
@@ -113,36 +111,81 @@ async fn replay(
                     ))
                     .await;
             }
-        };
-        let Some(last) = batch.last().map(|e| e.seq) else {
-            break;
-        };
-        for event in batch.iter().take_while(|e| e.seq <= latest) {
-            session
-                .text(frames::event(&name, event.seq, &event.kind, &event.data))
-                .await?;
         }
-        since = last;
     }
-    Ok(())
 }
 
-/// The room, if the caller may join it.
-async fn authorized(conn: &Connection, requested: &str) -> Option<Room> {
+/// Waits until every event committed before the call is released to the
+/// hub ([`Realtime::caught_up`]), then reads the latest seq of `stream`
+/// and the highest lost to retention: `(latest, pruned)`.
+///
+/// # Errors
+/// When the event log can't be read.
+pub(super) async fn start(realtime: &Realtime, stream: Stream) -> Result<(i64, i64), RepoError> {
+    realtime.caught_up().await?;
+    Ok((
+        realtime.events.latest_seq(stream).await?,
+        realtime.events.pruned_through(stream).await?,
+    ))
+}
+
+/// A replay of one room's events in (since, latest] that a principal may
+/// see, read from the log in batches.
+pub(super) struct Replay {
+    stream: Stream,
+    filter: EventFilter,
+    since: i64,
+    latest: i64,
+}
+
+impl Replay {
+    /// The replay of `room` for `principal`; `None` for a room without
+    /// events (chat).
+    pub(super) fn new(room: &Room, principal: &Principal, since: i64, latest: i64) -> Option<Self> {
+        Some(Self {
+            stream: room.stream()?,
+            filter: room.filter(principal),
+            since,
+            latest,
+        })
+    }
+
+    /// The next batch of events, in seq order; `None` once done.
+    ///
+    /// # Errors
+    /// When the event log can't be read.
+    pub(super) async fn next(
+        &mut self,
+        realtime: &Realtime,
+    ) -> Result<Option<Vec<Event>>, RepoError> {
+        if self.since >= self.latest {
+            return Ok(None);
+        }
+        let mut batch = realtime
+            .events
+            .replay(self.stream, self.since, self.filter, REPLAY_BATCH)
+            .await?;
+        let Some(last) = batch.last().map(|e| e.seq) else {
+            self.since = self.latest;
+            return Ok(None);
+        };
+        self.since = last;
+        batch.retain(|e| e.seq <= self.latest);
+        Ok(Some(batch))
+    }
+}
+
+/// The room named `requested`, if `principal` may join it.
+pub(super) async fn authorized(
+    items: &ItemService,
+    agents: &AgentService,
+    principal: &Principal,
+    requested: &str,
+) -> Option<Room> {
     let room = Room::parse(requested)?;
     match &room {
         Room::Items | Room::Agents | Room::Chat(_) => Some(room),
-        Room::Item(id) => conn
-            .items
-            .get(&conn.principal, *id)
-            .await
-            .ok()
-            .map(|_| room),
-        Room::Agent(id) => conn
-            .agents
-            .get(&conn.principal, *id)
-            .await
-            .ok()
-            .map(|_| room),
+        Room::Item(id) => items.get(principal, *id).await.ok().map(|_| room),
+        Room::Agent(id) => agents.get(principal, *id).await.ok().map(|_| room),
     }
 }

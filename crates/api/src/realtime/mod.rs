@@ -1,4 +1,5 @@
-//! Real time: the WebSocket gateways (`/ws`, `/ws/agent`), the hub that owns rooms, and
+//! Real time: the WebSocket gateways (`/ws`, `/ws/agent`), the event stream
+//! (`/api/v1/stream`), the hub that owns rooms, and
 //! the sequencer that turns committed events into live deliveries.
 
 pub mod agent;
@@ -13,6 +14,7 @@ pub mod rooms;
 pub mod sequencer;
 pub mod session;
 pub mod socket;
+pub mod stream;
 pub mod takeover;
 pub mod upgrade;
 pub mod wire;

@@ -161,17 +161,13 @@ impl Body {
     /// Encodes `outbound` into `buf` unless its room's events are not
     /// (or no longer, or already) due.
     fn deliver(&mut self, outbound: &Outbound, buf: &mut BytesMut) {
-        match outbound {
-            Outbound::Frame(frame) => self::frame(buf, OP_TEXT, frame.as_bytes()),
-            Outbound::Event { room, seq, frame } => {
-                if let Some(last) = self.rooms.get_mut(&**room)
-                    && *seq > *last
-                {
-                    *last = *seq;
-                    self::frame(buf, OP_TEXT, frame.as_bytes());
-                }
+        if let Some((room, seq)) = &outbound.event {
+            match self.rooms.get_mut(&**room) {
+                Some(last) if *seq > *last => *last = *seq,
+                _ => return,
             }
         }
+        frame(buf, OP_TEXT, outbound.frame.as_bytes());
     }
 }
 

@@ -46,9 +46,9 @@ pub(super) fn handshake(req: &HttpRequest, source: &TokenSource) -> Result<HttpR
 /// the user's closes.
 const SOCKETS_RETRY_AFTER_SECS: u64 = 1;
 
-/// 429 `rate_limited` for an upgrade over `WS_MAX_CONNECTIONS_PER_USER`,
+/// 429 `rate_limited` for an upgrade (or a stream) over `WS_MAX_CONNECTIONS_PER_USER`,
 /// with `Retry-After`.
-fn too_many_sockets() -> HttpResponse {
+pub(super) fn too_many_sockets() -> HttpResponse {
     let mut response = HttpResponse::from_error(ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod auth;
 pub mod browser;
+pub mod chat;
 pub mod console;
 pub mod health;
 pub mod items;
@@ -73,6 +74,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/agents/{id}/token").route(web::post().to(agents::rotate_token)),
             )
+            .service(web::resource("/chat/{name}/messages").route(web::post().to(chat::publish)))
+            .service(web::resource("/stream").route(web::get().to(crate::realtime::stream::stream)))
             .service(web::resource("/users/{id}").route(web::patch().to(users::admin_update)))
             .service(
                 web::resource("/users/{id}/sessions")
@@ -81,6 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/ws").route(web::get().to(crate::realtime::upgrade::ws)))
     .service(web::resource("/ws/agent").route(web::get().to(crate::realtime::agent::ws_agent)))
+    .service(web::resource("/asyncapi.json").route(web::get().to(crate::asyncapi::serve)))
     .service(web::resource("/metrics").route(web::get().to(crate::metrics::scrape)))
     .service(web::resource("/health/live").route(web::get().to(health::live)))
     .service(web::resource("/health/ready").route(web::get().to(health::ready)))

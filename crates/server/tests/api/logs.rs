@@ -1,6 +1,7 @@
 //! No secret reaches the logs: the real binary at debug level, through a
-//! login, a refresh, a WebSocket upgrade with `?access_token=` and an
-//! OAuth sign-in (whose callback carries `code` and `state` in its query).
+//! login, a refresh, a WebSocket upgrade and an event stream with
+//! `?access_token=`, and an OAuth sign-in (whose callback carries `code`
+//! and `state` in its query).
 
 use crate::binary::Binary;
 use std::process::Stdio;
@@ -38,6 +39,16 @@ async fn passwords_and_tokens_never_reach_the_logs() {
     crate::ws::send(&mut socket, serde_json::json!({"type": "ping"})).await;
     crate::ws::next(&mut socket).await;
     drop(socket);
+    let stream = client
+        .get(format!(
+            "{base}/api/v1/stream?rooms=items&access_token={access}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mut stream = crate::sse::Sse::new(stream);
+    stream.until_joined("items").await;
+    drop(stream);
     provider.sign_in_as(crate::oidc_provider::Account::verified(
         "grace-sub",
         "grace@example.com",

@@ -9,6 +9,7 @@ mod helpers;
 
 mod agent_ws;
 mod agents;
+mod asyncapi;
 mod auth;
 mod browser;
 mod cli;
@@ -33,6 +34,9 @@ mod realtime;
 mod resources;
 mod sessions;
 mod shutdown;
+mod sse;
+mod stream;
+mod stream_edges;
 mod text_rules;
 mod users;
 mod wire;

@@ -21,7 +21,7 @@ use domain::model::{AgentId, Event, Principal, UserId};
 use domain::ports::{MessageBus, Revoked};
 use serde_json::Value;
 use state::State;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Identifies one WebSocket connection.
@@ -31,19 +31,45 @@ pub type ConnId = u64;
 /// recipient: a queue slot is one pointer, and a connection's queue (whose
 /// first block of 32 slots is allocated with it) stays small.
 #[derive(Debug)]
-pub enum Outbound {
+pub struct Outbound {
+    /// The encoded frame.
+    pub frame: ByteString,
+    /// For a logged event, its room and seq: it is sent only past what the
+    /// connection already sent for that room (replay and live may
+    /// overlap).
+    pub event: Option<(Arc<str>, i64)>,
+    /// The frame as a server-sent event (its name and data), made by the
+    /// first stream among the recipients and shared by the others.
+    streamed: OnceLock<Option<(String, String)>>,
+}
+
+impl Outbound {
     /// A frame to send as is.
-    Frame(ByteString),
-    /// An event of `room`: sent only if its seq is past what the connection
-    /// already sent for that room (replay and live may overlap).
-    Event {
-        /// The room.
-        room: Arc<str>,
-        /// The event's seq.
-        seq: i64,
-        /// The encoded frame.
-        frame: ByteString,
-    },
+    pub fn frame(frame: ByteString) -> Self {
+        Self {
+            frame,
+            event: None,
+            streamed: OnceLock::new(),
+        }
+    }
+
+    /// The frame of an event of `room` with `seq`.
+    pub fn event(room: &str, seq: i64, frame: ByteString) -> Self {
+        Self {
+            frame,
+            event: Some((Arc::from(room), seq)),
+            streamed: OnceLock::new(),
+        }
+    }
+
+    /// The frame's other encoding (a stream's event name and data), made
+    /// by `encode` once for every recipient.
+    pub fn streamed(
+        &self,
+        encode: impl FnOnce(&str) -> Option<(String, String)>,
+    ) -> Option<&(String, String)> {
+        self.streamed.get_or_init(|| encode(&self.frame)).as_ref()
+    }
 }
 
 /// Why the hub closes a connection.
@@ -73,6 +99,7 @@ enum Command {
     Join(ConnId, Room, oneshot::Sender<()>),
     Leave(ConnId, String),
     Publish(ConnId, String, Value),
+    Say(UserId, String, Value),
     Event(Arc<Event>),
     Released,
     Revoke(UserId, Revoked),
@@ -149,6 +176,12 @@ impl Hub {
     /// A chat message from `conn` to `room`.
     pub fn publish(&self, conn: ConnId, room: String, data: Value) {
         self.send(Command::Publish(conn, room, data));
+    }
+
+    /// A chat message from `from` to `room` (a chat room's canonical
+    /// name) sent over HTTP: the sender need not be a member.
+    pub fn say(&self, from: UserId, room: String, data: Value) {
+        self.send(Command::Say(from, room, data));
     }
 
     /// An event this instance released from the log, in seq order.

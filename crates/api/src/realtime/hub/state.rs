@@ -86,6 +86,11 @@ impl State {
             }
             Command::Leave(conn, room) => self.leave(conn, &room),
             Command::Publish(conn, room, data) => self.publish(conn, room, data),
+            Command::Say(from, room, data) => self.fan_out(Broadcast::Chat {
+                room,
+                from: from.0,
+                data,
+            }),
             Command::Event(event) => self.deliver(&event),
             Command::Released => self.fan_out(Broadcast::Released {
                 instance: self.instance,
@@ -148,7 +153,7 @@ impl State {
                 }
             }
             Broadcast::Chat { room, from, data } => {
-                let frame = Outbound::Frame(frames::message(&room, from, &data));
+                let frame = Outbound::frame(frames::message(&room, from, &data));
                 self.broadcast(&room, frame, |_| true);
             }
             Broadcast::Presence {
@@ -158,7 +163,7 @@ impl State {
                 present,
             } => {
                 if let Some(frame) = self.presence.apply(instance, &room, member, present) {
-                    self.broadcast(&room, Outbound::Frame(frame), |_| true);
+                    self.broadcast(&room, Outbound::frame(frame), |_| true);
                 }
             }
             Broadcast::Revoke {
@@ -207,7 +212,7 @@ impl State {
                     Room::resource_room(Stream::Agents, agent),
                 ] {
                     let frame =
-                        Outbound::Frame(frames::live_event(&room, "agent.heartbeat", &data));
+                        Outbound::frame(frames::live_event(&room, "agent.heartbeat", &data));
                     self.broadcast(&room, frame, visible);
                 }
             }
@@ -297,7 +302,7 @@ impl State {
         if !present.is_empty() {
             self.send_to(
                 conn,
-                Outbound::Frame(frames::presence(&name, &present, &[])),
+                Outbound::frame(frames::presence(&name, &present, &[])),
             );
         }
         if let Some(change) = self.presence.local_joined(&name, user, member) {
@@ -334,7 +339,7 @@ impl State {
                 "join the chat room before publishing to it",
                 &room,
             );
-            self.send_to(conn, Outbound::Frame(frame));
+            self.send_to(conn, Outbound::frame(frame));
             return;
         }
         let from = c.principal.user_id.0;
@@ -354,11 +359,7 @@ impl State {
                 continue;
             }
             let frame = frames::event(&room, seq, &event.kind, &event.data);
-            let outbound = Outbound::Event {
-                room: Arc::from(room.as_str()),
-                seq,
-                frame,
-            };
+            let outbound = Outbound::event(&room, seq, frame);
             let delivered = self.broadcast(&room, outbound, visible);
             crate::metrics::events_delivered(delivered);
         }
