@@ -16,6 +16,7 @@ mod m20261126_000005_oauth;
 mod m20261126_000006_sequence_function;
 mod m20261126_000007_event_seqs;
 mod m20261126_000008_event_watermark;
+mod m20261207_000010_mail_outbox;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_sequence_function::Migration),
             Box::new(m20261126_000007_event_seqs::Migration),
             Box::new(m20261126_000008_event_watermark::Migration),
+            Box::new(m20261207_000010_mail_outbox::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod janitor;
+pub mod mail_sender;
 pub mod startup;
 pub mod telemetry;
 mod wiring;

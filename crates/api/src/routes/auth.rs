@@ -86,7 +86,7 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
-/// Registers an account.
+/// Registers an account and mails it a verification link.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
     request_body = RegisterRequest,
     responses(
@@ -102,7 +102,7 @@ pub async fn register(
     body: JsonObject<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.0.try_into_domain()?;
-    let user = state.auth.register(input).await?;
+    let user = state.accounts.register(input).await?;
     Ok(HttpResponse::Created().json(UserBody::from(user)))
 }
 
@@ -113,7 +113,7 @@ pub async fn register(
         (status = 200, description = "Signed in", body = TokenPairBody),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Bad credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Account disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Account disabled, or `email_unverified` while REQUIRE_VERIFIED_EMAIL=true", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),

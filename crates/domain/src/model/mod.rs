@@ -6,6 +6,7 @@ mod client;
 mod event;
 mod ids;
 mod item;
+mod mail;
 mod metadata_patch;
 mod name;
 mod oauth;
@@ -26,6 +27,7 @@ pub use ids::{AgentId, ItemId, SessionId, UserId};
 pub use item::{
     Attributes, AttributesChange, Description, Item, ItemChange, ItemDraft, ItemName, merge_patch,
 };
+pub use mail::{AccountToken, Mail, NewAccountToken, RedeemedToken, TokenPurpose};
 pub use metadata_patch::{MetadataPatch, PatchFailure};
 pub use name::Name;
 pub use oauth::{ExternalIdentity, FlowSecret, LinkedIdentity, PendingLogin, ProviderName};

@@ -2,6 +2,7 @@
 //! `Arc<dyn Port>`. Adapters live in the `infra` crate; in-memory ones in
 //! [`crate::testing`].
 
+mod accounts;
 mod agents;
 mod bus;
 mod clock;
@@ -9,12 +10,14 @@ mod events;
 mod hasher;
 mod idempotency;
 mod items;
+mod mailer;
 mod notifier;
 mod oauth;
 mod sessions;
 mod tokens;
 mod users;
 
+pub use accounts::AccountStore;
 pub use agents::{AgentQuery, AgentRepository};
 pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
@@ -24,6 +27,7 @@ pub use idempotency::{
     ClaimOutcome, IdempotencyClaim, IdempotencyKey, IdempotencyStore, StoredResponse,
 };
 pub use items::{ItemQuery, ItemRepository, Scope, WriteOutcome};
+pub use mailer::{MailError, MailOutbox, Mailer, OutboxMessage};
 pub use notifier::{NoNotifier, Notifier, Revoked};
 pub use oauth::{
     AuthorizationRequest, CodeExchange, IdentityProviders, IdentityRepository, PendingLoginClaim,

@@ -19,6 +19,7 @@ async fn down_then_up_again(db: Db) {
         "m20261126_000006_sequence_function",
         "m20261126_000007_event_seqs",
         "m20261126_000008_event_watermark",
+        "m20261207_000010_mail_outbox",
     ]
     .map(|name| MigrationState {
         name: name.into(),
