@@ -157,3 +157,61 @@ async fn mail_survives_a_restart_postgres() {
         db.drop_database().await;
     }
 }
+
+#[tokio::test]
+async fn mail_tokens_and_links_never_reach_the_logs() {
+    let sink = SmtpSink::start().await;
+    let mail_url = sink.url();
+    let vars = [
+        ("LOG_FORMAT", "json"),
+        ("RUST_LOG", "debug"),
+        ("MAIL_URL", mail_url.as_str()),
+    ];
+    let mut server = Binary::start(&vars, Stdio::piped()).await;
+    let address = "ada@example.com";
+    server
+        .post_json(
+            "/api/v1/auth/register",
+            &json!({"email": address, "password": PASSWORD}),
+            None,
+        )
+        .await;
+    let verify = sink.wait_for(address, 1).await[0].token();
+    let client = reqwest::Client::new();
+    let forgot = client
+        .post(format!("{}/api/v1/auth/password/forgot", server.base))
+        .json(&json!({"email": address}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forgot.status(), StatusCode::ACCEPTED);
+    let reset = sink.wait_for(address, 2).await[1].token();
+    for (path, body) in [
+        ("email/verify", json!({"token": verify})),
+        (
+            "password/reset",
+            json!({"token": reset, "password": "another long password"}),
+        ),
+    ] {
+        let answer = client
+            .post(format!("{}/api/v1/auth/{path}", server.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{path}: {}", answer.status());
+    }
+    let logs = server.kill_and_read_stderr();
+    assert!(
+        logs.contains("mail sent"),
+        "the sender's lines were captured"
+    );
+    for (what, secret) in [
+        ("verification token", verify.as_str()),
+        ("reset token", reset.as_str()),
+        ("link", "#token="),
+        ("link", "reset-password"),
+    ] {
+        assert!(!logs.contains(secret), "a {what} is in the logs");
+    }
+}
