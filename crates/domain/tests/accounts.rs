@@ -109,7 +109,7 @@ async fn reset_links_expire_after_an_hour_and_reset_revokes_everything() {
             .notifier
             .revoked
             .lock()
-            .unwrap()
+            .expect("the notifier's record")
             .contains(&(principal.user_id, Revoked::AllBut(None)))
     );
     let live = domain.auth.sessions(&principal).await.expect("listed");
