@@ -55,7 +55,8 @@ trap cleanup EXIT INT TERM
 while IFS='=' read -r name _; do
     case "$name" in
         APP_* | DATABASE_* | BROKER_* | JWT_* | SECRET_KEY | RATE_LIMIT_* | CORS_* | TRUSTED_PROXIES | \
-            MAX_BODY_BYTES | WS_* | OAUTH_* | ACCESS_TOKEN_* | REFRESH_* | EVENT_* | OTEL_*)
+            MAX_BODY_BYTES | WS_* | OAUTH_* | ACCESS_TOKEN_* | REFRESH_* | EVENT_* | OTEL_* | \
+            MAIL_* | FRONTEND_URL | REQUIRE_VERIFIED_EMAIL)
             unset "$name" ;;
     esac
 done < <(env)

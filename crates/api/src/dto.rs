@@ -24,6 +24,12 @@ pub struct UserBody {
     pub role: RoleBody,
     /// Disabled accounts cannot log in.
     pub disabled: bool,
+    /// Whether the address was proved by following a mailed link.
+    pub email_verified: bool,
+    /// Multi-factor sign-in (not offered yet: always `false`).
+    pub mfa_enabled: bool,
+    /// An address the user asked to move to, until it is confirmed.
+    pub pending_email: Option<String>,
     /// RFC 3339, UTC.
     #[schema(value_type = String, format = DateTime)]
     pub created_at: String,
@@ -50,6 +56,9 @@ impl From<User> for UserBody {
                 domain::model::Role::Admin => RoleBody::Admin,
             },
             disabled: user.disabled,
+            email_verified: user.email_verified,
+            mfa_enabled: false,
+            pending_email: user.pending_email.map(|email| email.to_string()),
             created_at: user.created_at.to_string(),
         }
     }

@@ -145,6 +145,10 @@ impl ResponseError for ApiError {
         if self.oauth_error.is_some() {
             response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         }
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            // The service-level limits are per minute.
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("60")));
+        }
         response.finish()
     }
 }
@@ -165,6 +169,15 @@ impl From<ServiceError> for ApiError {
                 err.to_string(),
             ),
             ServiceError::Conflict(why) => Self::new(StatusCode::CONFLICT, "conflict", why),
+            ServiceError::InvalidToken => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_token", err.to_string())
+            }
+            ServiceError::EmailUnverified => {
+                Self::new(StatusCode::FORBIDDEN, "email_unverified", err.to_string())
+            }
+            ServiceError::TooManyRequests(why) => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", why)
+            }
             ServiceError::Unexpected(cause) => Self::internal(&cause),
         }
     }

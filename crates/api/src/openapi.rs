@@ -5,7 +5,7 @@ use crate::problem::{Problem, ProblemField};
 use crate::routes::agents::bodies::{
     AgentBody, AgentCreatedBody, AgentPage, AgentPatchRequest, AgentRequest, AgentTokenBody,
 };
-use crate::routes::{agents, auth, health, items, oauth, users};
+use crate::routes::{account_mail, agents, auth, health, items, oauth, users};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::path::Operation;
 
@@ -23,6 +23,8 @@ use security::SecuritySchemes;
     paths(
         auth::register, auth::login, auth::token, auth::refresh, auth::logout,
         auth::sessions, auth::revoke_session, oauth::providers, oauth::authorize, oauth::callback,
+        account_mail::request_verification, account_mail::verify_email,
+        account_mail::forgot_password, account_mail::reset_password, account_mail::confirm_email,
         users::me, users::update_me, users::delete_me, users::list,
         users::admin_update, users::admin_revoke_sessions,
         items::create, items::list, items::get, items::patch, items::put, items::delete,
@@ -35,6 +37,8 @@ use security::SecuritySchemes;
     components(schemas(
         Problem, ProblemField, UserBody, RoleBody, TokenPairBody, SessionBody, UserPage,
         auth::RegisterRequest, auth::LoginRequest, auth::RefreshRequest, auth::TokenRequest,
+        account_mail::LinkTokenRequest, account_mail::ForgotPasswordRequest,
+        account_mail::ResetPasswordRequest,
         users::UpdateMeRequest, users::PasswordChangeRequest, users::DeleteMeRequest,
         users::AdminUpdateRequest, health::HealthBody,
         items::ItemBody, items::ItemPage, items::ItemRequest, items::ItemPatchRequest,

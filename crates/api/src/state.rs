@@ -4,7 +4,8 @@ use crate::metrics::MetricsSource;
 use crate::middleware::rate_limit::RateLimits;
 use async_trait::async_trait;
 use domain::services::{
-    AgentService, AuthService, IdempotencyService, ItemService, OAuthService, UserService,
+    AccountService, AgentService, AuthService, IdempotencyService, ItemService, OAuthService,
+    UserService,
 };
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub auth: AuthService,
     /// Account use cases.
     pub users: UserService,
+    /// Mail-driven account flows (verification, reset, email change).
+    pub accounts: AccountService,
     /// Item use cases.
     pub items: ItemService,
     /// Agent use cases.

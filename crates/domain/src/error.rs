@@ -66,6 +66,15 @@ pub enum ServiceError {
     /// A unique value is taken; the text says which.
     #[error("{0}")]
     Conflict(&'static str),
+    /// An account token (in a mailed link) is unknown, expired or spent.
+    #[error("the token is invalid, expired or already used")]
+    InvalidToken,
+    /// Sign-in refused until the address is proved.
+    #[error("the email address is not verified yet")]
+    EmailUnverified,
+    /// Asked again too soon; the text says what may be retried when.
+    #[error("{0}")]
+    TooManyRequests(&'static str),
     /// A dependency failed; details go to the log, never to the client.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),

@@ -122,7 +122,7 @@ async fn revocations_are_signalled_for_live_sockets() {
         password: password.clone(),
         display_name: None,
     };
-    let user = domain.auth.register(input).await.expect("registered");
+    let user = domain.accounts.register(input).await.expect("registered");
     let pair = domain
         .auth
         .login(&email, &password, ClientInfo::default())

@@ -17,7 +17,7 @@ fn password(raw: &str) -> Password {
 
 async fn register(domain: &TestDomain, address: &str) -> domain::model::User {
     domain
-        .auth
+        .accounts
         .register(RegisterInput {
             email: email(address),
             password: password("password-123"),
@@ -44,7 +44,7 @@ async fn registering_a_taken_email_conflicts_case_insensitively() {
     let domain = TestDomain::new();
     register(&domain, "ada@example.com").await;
     let again = domain
-        .auth
+        .accounts
         .register(RegisterInput {
             email: email("ADA@example.com"),
             password: password("password-456"),

@@ -47,4 +47,8 @@ pub enum InfraError {
     /// An OAuth provider's configuration is unusable; the text says which.
     #[error("OAuth provider set-up failed: {0}")]
     OAuth(String),
+    /// `MAIL_URL` or `MAIL_FROM` is unusable; the text says why (never the
+    /// URL, which may hold a password).
+    #[error("mail set-up failed: {0}")]
+    Mail(String),
 }

@@ -12,6 +12,7 @@ mod entities;
 mod error;
 mod hasher;
 mod jwt;
+pub mod mail;
 pub mod migrate;
 mod oauth;
 mod repos;
@@ -25,6 +26,6 @@ pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
 pub use oauth::{OAuthProviders, ProviderConfig, ProviderEndpoints};
 pub use repos::{
-    SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
-    SeaUsers,
+    SeaAccounts, SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaOutbox,
+    SeaPendingLogins, SeaSessions, SeaUsers,
 };

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod edge;
 pub mod janitor;
+pub mod mail_sender;
 pub mod startup;
 pub mod telemetry;
 mod wiring;

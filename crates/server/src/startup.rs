@@ -2,7 +2,7 @@
 
 use crate::config::{AppEnv, Settings};
 use crate::edge::Edge;
-use crate::{janitor, telemetry, wiring};
+use crate::{janitor, mail_sender, telemetry, wiring};
 use actix_codec::Framed;
 use actix_http::error::DispatchError;
 use actix_http::h1::Codec;
@@ -21,6 +21,7 @@ use api::{ApiConfig, AppFactory, AppState, DependencyCheck, build_app};
 use async_trait::async_trait;
 use domain::ports::MessageBus;
 use infra::Db;
+use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -76,6 +77,8 @@ impl Application {
             None => hub,
         };
         let services = wiring::services(&settings, &db, events, realtime.notifier())?;
+        let mailer = infra::mail::build(settings.mail.url.expose_secret(), &settings.mail.from)
+            .context("setting up MAIL_URL")?;
         let listener = TcpListener::bind(settings.addr)
             .with_context(|| format!("binding APP_ADDR {}", settings.addr))?;
         let port = listener.local_addr()?.port();
@@ -90,6 +93,7 @@ impl Application {
         let state = AppState {
             auth: services.auth,
             users: services.users,
+            accounts: services.accounts,
             items: services.items,
             agents: services.agents.clone(),
             idempotency: services.idempotency.clone(),
@@ -143,6 +147,14 @@ impl Application {
                 .run(),
             ),
         ];
+        background.push(tokio::spawn(
+            mail_sender::MailSender {
+                outbox: Arc::new(infra::SeaOutbox::new(db.clone())),
+                mailer,
+                clock: services.ports.clock.clone(),
+            }
+            .run(),
+        ));
         if let Some(limits) = rate_limits {
             background.push(tokio::spawn(evict_idle_rate_limit_keys(limits)));
         }

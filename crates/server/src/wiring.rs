@@ -5,12 +5,13 @@ use anyhow::Context;
 use domain::model::{ProviderName, SecretKey};
 use domain::ports::{EventLog, Notifier, SystemClock};
 use domain::services::{
-    AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, OAuthService, Ports,
-    UserService,
+    AccountService, AgentService, AuthService, AuthSettings, IdempotencyService, ItemService,
+    MailTemplates, OAuthService, Ports, UserService,
 };
 use infra::{
-    Argon2Hasher, Db, JwtIssuer, OAuthProviders, ProviderConfig, ProviderEndpoints, SeaAgents,
-    SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions, SeaUsers,
+    Argon2Hasher, Db, JwtIssuer, OAuthProviders, ProviderConfig, ProviderEndpoints, SeaAccounts,
+    SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
+    SeaUsers,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct Services {
     pub auth: AuthService,
     /// Accounts.
     pub users: UserService,
+    /// Mail-driven account flows.
+    pub accounts: AccountService,
     /// Items.
     pub items: ItemService,
     /// Agents.
@@ -55,6 +58,7 @@ pub fn services(
     };
     let ports = Ports {
         users: Arc::new(SeaUsers::new(db.clone())),
+        accounts: Arc::new(SeaAccounts::new(db.clone())),
         sessions: Arc::new(SeaSessions::new(db.clone())),
         items: Arc::new(SeaItems::new(db.clone())),
         agents: Arc::new(SeaAgents::new(db.clone())),
@@ -74,10 +78,16 @@ pub fn services(
         access_ttl: to_time(settings.access_ttl),
         refresh_ttl: to_time(settings.refresh_ttl),
         reuse_grace: to_time(settings.refresh_reuse_grace),
+        require_verified_email: settings.mail.require_verified_email,
     };
     let auth = AuthService::new(ports.clone(), secret.clone(), auth_settings);
     let providers = oauth_providers(&settings.oauth_providers)?;
+    let templates = MailTemplates::new(
+        infra::mail::product_name(&settings.mail.from),
+        &settings.mail.frontend_url,
+    );
     Ok(Services {
+        accounts: AccountService::new(ports.clone(), secret.clone(), templates, auth.clone()),
         oauth: OAuthService::new(ports.clone(), auth.clone(), Arc::new(providers)),
         auth,
         users: UserService::new(ports.clone()),

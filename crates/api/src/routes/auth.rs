@@ -87,7 +87,7 @@ pub struct TokenRequest {
     pub scope: Option<String>,
 }
 
-/// Registers an account.
+/// Registers an account and mails it a verification link.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
     request_body = RegisterRequest,
     responses(
@@ -100,7 +100,7 @@ pub async fn register(
     body: JsonObject<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.0.try_into_domain()?;
-    let user = state.auth.register(input).await?;
+    let user = state.accounts.register(input).await?;
     Ok(HttpResponse::Created().json(UserBody::from(user)))
 }
 
@@ -110,7 +110,8 @@ pub async fn register(
     responses(
         (status = 200, description = "Signed in", body = TokenPairBody),
         (status = 401, description = "Bad credentials", body = Problem, content_type = "application/problem+json"),
-        problem_sets::JsonBody, problem_sets::InvalidField, problem_sets::MalformedJson, problem_sets::AccountDisabled,
+        (status = 403, description = "Account disabled, or `email_unverified` while REQUIRE_VERIFIED_EMAIL=true", body = Problem, content_type = "application/problem+json"),
+        problem_sets::JsonBody, problem_sets::InvalidField, problem_sets::MalformedJson,
     ))]
 pub async fn login(
     state: web::Data<AppState>,

@@ -1,6 +1,7 @@
 //! Routes: every path is one `web::resource`, so a wrong method answers
 //! 405 with `Allow`.
 
+pub mod account_mail;
 pub mod agents;
 pub mod auth;
 pub mod browser;
@@ -24,6 +25,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/auth/refresh").route(web::post().to(auth::refresh)))
             .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
             .service(web::resource("/auth/sessions").route(web::get().to(auth::sessions)))
+            .service(
+                web::resource("/auth/email/verify/request")
+                    .route(web::post().to(account_mail::request_verification)),
+            )
+            .service(
+                web::resource("/auth/email/verify")
+                    .route(web::post().to(account_mail::verify_email)),
+            )
+            .service(
+                web::resource("/auth/email/confirm")
+                    .route(web::post().to(account_mail::confirm_email)),
+            )
+            .service(
+                web::resource("/auth/password/forgot")
+                    .route(web::post().to(account_mail::forgot_password)),
+            )
+            .service(
+                web::resource("/auth/password/reset")
+                    .route(web::post().to(account_mail::reset_password)),
+            )
             .service(
                 web::resource("/auth/sessions/{id}").route(web::delete().to(auth::revoke_session)),
             )

@@ -8,7 +8,8 @@ use crate::problem::Problem;
 use crate::routes::support::list::ListParams;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use domain::model::{DisplayName, Password, Role, SortField, UserId};
+use domain::FieldError;
+use domain::model::{DisplayName, Email, Password, Role, SortField, UserId};
 use domain::ports::UserQuery;
 use domain::services::{AdminUpdate, PasswordChange, UpdateMe};
 use serde::Deserialize;
@@ -19,17 +20,22 @@ use utoipa::ToSchema;
 pub struct UpdateMeRequest {
     /// New display name (at most 200 characters).
     pub display_name: Option<String>,
-    /// A password change.
+    /// A new address: it changes only once the link mailed to it is
+    /// followed (`pending_email` until then).
+    pub email: Option<String>,
+    /// A password change (`current` and `new`), or with `email` just
+    /// `current` to confirm the change.
     pub password: Option<PasswordChangeRequest>,
 }
 
-/// A password change.
+/// A password change, or the current password confirming an email change.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordChangeRequest {
     /// The password now.
     pub current: String,
-    /// The new one, 8–128 characters.
-    pub new: String,
+    /// The new one, 8–128 characters (absent when only confirming an
+    /// email change).
+    pub new: Option<String>,
 }
 
 /// Body of `DELETE /users/me`.
@@ -65,13 +71,15 @@ pub async fn me(
 }
 
 /// Changes the caller's display name or password (a password change
-/// revokes every other session).
+/// revokes every other session), or starts an email change (a link goes to
+/// the new address, a notice to the old one).
 #[utoipa::path(patch, path = "/api/v1/users/me", tag = "users",
     security(("bearer" = [])),
     request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "Updated", body = UserBody),
         (status = 403, description = "Wrong current password", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new email is registered", body = Problem, content_type = "application/problem+json"),
         problem_sets::JsonBody, problem_sets::Unauthenticated, problem_sets::InvalidField, problem_sets::MalformedJson,
     ))]
 pub async fn update_me(
@@ -85,29 +93,45 @@ pub async fn update_me(
         .as_deref()
         .map(DisplayName::parse)
         .transpose();
-    let new_password = body
-        .password
-        .as_ref()
-        .map(|p| Password::parse_field(&p.new, "password.new"))
-        .transpose();
-    let (display_name, new_password) = match (display_name, new_password) {
-        (Ok(name), Ok(password)) => (name, password),
-        (name, password) => {
-            let errors = [name.err(), password.err()].into_iter().flatten().collect();
+    let email = body.email.as_deref().map(Email::parse).transpose();
+    let new_password = match (&body.password, &body.email) {
+        (Some(PasswordChangeRequest { new: Some(new), .. }), _) => {
+            Password::parse_field(new, "password.new").map(Some)
+        }
+        (Some(_), None) => Err(FieldError::new("password.new", "is required")),
+        _ => Ok(None),
+    };
+    let (display_name, email, new_password) = match (display_name, email, new_password) {
+        (Ok(name), Ok(email), Ok(password)) => (name, email, password),
+        (name, email, password) => {
+            let errors = [name.err(), email.err(), password.err()]
+                .into_iter()
+                .flatten()
+                .collect();
             return Err(ApiError::validation(errors));
         }
     };
+    let current = body.password.map(|given| given.current);
+    let mut user = None;
+    if let Some(email) = email {
+        let confirm = current.as_deref();
+        user = Some(
+            state
+                .accounts
+                .request_email_change(&caller.0, email, confirm)
+                .await?,
+        );
+    }
     let change = UpdateMe {
         display_name,
-        password: body
-            .password
+        password: current
             .zip(new_password)
-            .map(|(given, new)| PasswordChange {
-                current: given.current,
-                new,
-            }),
+            .map(|(current, new)| PasswordChange { current, new }),
     };
-    let user = state.users.update_me(&caller.0, change).await?;
+    if user.is_none() || change.display_name.is_some() || change.password.is_some() {
+        user = Some(state.users.update_me(&caller.0, change).await?);
+    }
+    let user = user.ok_or_else(|| ApiError::bad_request("nothing to change"))?;
     Ok(HttpResponse::Ok().json(UserBody::from(user)))
 }
 

@@ -236,6 +236,10 @@ pub struct User {
     pub role: Role,
     /// A disabled user can't log in and has no live sessions.
     pub disabled: bool,
+    /// Whether the address was proved (a mailed link was followed).
+    pub email_verified: bool,
+    /// An address the user asked to move to, not yet confirmed.
+    pub pending_email: Option<Email>,
     /// When the account was created.
     pub created_at: Timestamp,
 }

@@ -2,6 +2,7 @@
 //! `Arc<dyn Port>`. Adapters live in the `infra` crate; in-memory ones in
 //! [`crate::testing`].
 
+mod accounts;
 mod agents;
 mod bus;
 mod clock;
@@ -9,6 +10,7 @@ mod events;
 mod hasher;
 mod idempotency;
 mod items;
+mod mailer;
 mod notifier;
 mod oauth;
 mod owned;
@@ -17,6 +19,7 @@ mod tokens;
 mod users;
 
 pub use crate::model::Scope;
+pub use accounts::AccountStore;
 pub use agents::{AgentFilter, AgentRepository};
 pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
@@ -26,6 +29,7 @@ pub use idempotency::{
     ClaimOutcome, IdempotencyClaim, IdempotencyKey, IdempotencyStore, StoredResponse,
 };
 pub use items::ItemRepository;
+pub use mailer::{MailError, MailOutbox, Mailer, OutboxMessage};
 pub use notifier::{NoNotifier, Notifier, Revoked};
 pub use oauth::{
     AuthorizationRequest, CodeExchange, IdentityProviders, IdentityRepository, PendingLoginClaim,

@@ -18,6 +18,12 @@ pub struct UserUpdate {
     pub role: Option<Role>,
     /// Disable or enable.
     pub disabled: Option<bool>,
+    /// New address (the pending one, confirmed).
+    pub email: Option<Email>,
+    /// Mark the address proved or not.
+    pub email_verified: Option<bool>,
+    /// Set (`Some(Some)`) or clear (`Some(None)`) the pending address.
+    pub pending_email: Option<Option<Email>>,
 }
 
 /// Which users to list, and from where.
@@ -66,7 +72,7 @@ pub trait UserRepository: Send + Sync {
     /// Applies `update`; `None` when there is no such user.
     ///
     /// # Errors
-    /// [`RepoError::Unexpected`] only.
+    /// [`RepoError::Conflict`] when the new email is taken.
     async fn update(
         &self,
         id: UserId,

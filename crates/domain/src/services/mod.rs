@@ -1,19 +1,23 @@
 //! Services: the use cases. Each checks authorization and invariants and
 //! talks to ports only.
 
+mod accounts;
 mod agents;
 mod auth;
 mod idempotency;
 mod items;
+mod mail_templates;
 mod oauth;
 mod owned;
 mod ports;
 mod users;
 
+pub use accounts::{AccountService, MAIL_THROTTLE};
 pub use agents::{AGENT_SORTS, AgentListQuery, AgentService};
 pub use auth::{AuthService, AuthSettings, RegisterInput};
 pub use idempotency::{IdempotencyService, KEEP_FOR, STALE_AFTER};
 pub use items::{ITEM_SORTS, ItemListQuery, ItemService};
+pub use mail_templates::MailTemplates;
 pub use oauth::{OAuthCallback, OAuthError, OAuthService, OAuthStart, STATE_TTL};
 pub use owned::OwnedService;
 pub use ports::Ports;

@@ -259,6 +259,8 @@ impl OAuthService {
             display_name: display_name(identity.name.as_deref()),
             role: Role::User,
             disabled: false,
+            email_verified: identity.email_verified,
+            pending_email: None,
             created_at: now,
         };
         // No password: such an account can't sign in with any password.

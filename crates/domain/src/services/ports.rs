@@ -1,8 +1,9 @@
 //! The set of ports the services are built from.
 
 use crate::ports::{
-    AgentRepository, Clock, EventLog, IdempotencyStore, IdentityRepository, ItemRepository,
-    Notifier, PasswordHasher, PendingLoginStore, SessionRepository, TokenIssuer, UserRepository,
+    AccountStore, AgentRepository, Clock, EventLog, IdempotencyStore, IdentityRepository,
+    ItemRepository, Notifier, PasswordHasher, PendingLoginStore, SessionRepository, TokenIssuer,
+    UserRepository,
 };
 use std::sync::Arc;
 
@@ -11,6 +12,8 @@ use std::sync::Arc;
 pub struct Ports {
     /// User storage.
     pub users: Arc<dyn UserRepository>,
+    /// Account tokens and the mail carrying them.
+    pub accounts: Arc<dyn AccountStore>,
     /// Session storage.
     pub sessions: Arc<dyn SessionRepository>,
     /// Item storage.

@@ -148,7 +148,7 @@ impl UserService {
 
     /// Checks `given` against the user's password; `Ok(false)` when the
     /// account has none.
-    async fn check_password(
+    pub(super) async fn check_password(
         &self,
         user: UserId,
         given: Option<&str>,

@@ -7,6 +7,7 @@ mod events;
 mod hasher;
 mod idempotency;
 mod items;
+mod mail;
 mod oauth;
 mod owned;
 mod sessions;
@@ -21,6 +22,7 @@ pub use events::{InMemoryEvents, RecordingNotifier};
 pub use hasher::FakeHasher;
 pub use idempotency::InMemoryIdempotency;
 pub use items::InMemoryItems;
+pub use mail::{InMemoryAccounts, InMemoryMailer};
 pub use oauth::{InMemoryIdentities, InMemoryPendingLogins};
 pub use sessions::InMemorySessions;
 pub use store::MemoryStore;
@@ -30,7 +32,8 @@ pub use users::InMemoryUsers;
 
 use crate::model::SecretKey;
 use crate::services::{
-    AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
+    AccountService, AgentService, AuthService, AuthSettings, IdempotencyService, ItemService,
+    MailTemplates, Ports, UserService,
 };
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -40,6 +43,11 @@ pub struct TestDomain {
     pub auth: AuthService,
     /// Account use cases.
     pub users: UserService,
+    /// Mail-driven account flows (the product is "Test", links at
+    /// `http://app.test`).
+    pub accounts: AccountService,
+    /// Every message the flows queued.
+    pub mailer: Arc<InMemoryMailer>,
     /// Item use cases.
     pub items: ItemService,
     /// Agent use cases.
@@ -65,8 +73,10 @@ impl TestDomain {
         let clock = Arc::new(ManualClock::default());
         let store = Arc::new(MemoryStore::default());
         let notifier = Arc::new(RecordingNotifier::default());
+        let mailer = Arc::new(InMemoryMailer::default());
         let ports = Ports {
             users: Arc::new(InMemoryUsers::new(store.clone())),
+            accounts: Arc::new(InMemoryAccounts::new(store.clone(), mailer.clone())),
             sessions: Arc::new(InMemorySessions::new(store.clone())),
             items: Arc::new(InMemoryItems::new(store.clone())),
             agents: Arc::new(InMemoryAgents::new(store.clone())),
@@ -82,8 +92,12 @@ impl TestDomain {
         let secret = SecretKey::new(&[7u8; 32])
             .unwrap_or_else(|| unreachable!("a 32-byte key is long enough"));
         let secret = Arc::new(secret);
+        let auth = AuthService::new(ports.clone(), secret.clone(), settings);
+        let templates = MailTemplates::new("Test", "http://app.test");
         Self {
-            auth: AuthService::new(ports.clone(), secret.clone(), settings),
+            accounts: AccountService::new(ports.clone(), secret.clone(), templates, auth.clone()),
+            auth,
+            mailer,
             users: UserService::new(ports.clone()),
             items: ItemService::new(ports.clone()),
             agents: AgentService::new(ports.clone()),

@@ -63,9 +63,25 @@ impl UserRepository for InMemoryUsers {
         _now: Timestamp,
     ) -> Result<Option<User>, RepoError> {
         let mut users = lock(&self.0.users);
+        if let Some(email) = &update.email
+            && users
+                .values()
+                .any(|row| &row.user.email == email && row.user.id != id)
+        {
+            return Err(RepoError::Conflict);
+        }
         let Some(row) = users.get_mut(&id.0) else {
             return Ok(None);
         };
+        if let Some(email) = &update.email {
+            row.user.email = email.clone();
+        }
+        if let Some(verified) = update.email_verified {
+            row.user.email_verified = verified;
+        }
+        if let Some(pending) = &update.pending_email {
+            row.user.pending_email = pending.clone();
+        }
         if let Some(name) = &update.display_name {
             row.user.display_name = name.clone();
         }

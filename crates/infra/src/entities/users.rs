@@ -14,6 +14,8 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub role: String,
     pub disabled: bool,
+    pub email_verified: bool,
+    pub pending_email: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

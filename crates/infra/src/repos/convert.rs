@@ -29,6 +29,13 @@ pub(super) fn user(row: users::Model) -> anyhow::Result<User> {
             .map_err(|e| anyhow!("stored display name is invalid: {e}"))?,
         role: role(&row.role)?,
         disabled: row.disabled,
+        email_verified: row.email_verified,
+        pending_email: row
+            .pending_email
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(|e| anyhow!("stored pending email is invalid: {e}"))?,
         created_at: timestamp(row.created_at)?,
     })
 }
@@ -43,6 +50,8 @@ pub(super) fn new_user(user: &User, password_hash: Option<String>) -> users::Act
         password_hash: Set(password_hash),
         role: Set(user.role.as_str().to_owned()),
         disabled: Set(user.disabled),
+        email_verified: Set(user.email_verified),
+        pending_email: Set(user.pending_email.as_ref().map(|e| e.as_str().to_owned())),
         created_at: Set(created),
         updated_at: Set(created),
     }

@@ -1,6 +1,7 @@
 //! SeaORM implementations of the repository ports, and what they share:
 //! error translation, row conversion, write transactions.
 
+mod accounts;
 mod agent_sql;
 mod agents;
 mod convert;
@@ -11,6 +12,7 @@ mod item_sql;
 mod items;
 mod keyset;
 mod oauth;
+mod outbox;
 mod owned_sql;
 mod queries;
 mod rows;
@@ -21,11 +23,13 @@ mod users;
 mod watermark;
 mod writes;
 
+pub use accounts::SeaAccounts;
 pub use agents::SeaAgents;
 pub use events::SeaEventLog;
 pub use idempotency::SeaIdempotency;
 pub use items::SeaItems;
 pub use oauth::{SeaIdentities, SeaPendingLogins};
+pub use outbox::SeaOutbox;
 pub use sessions::SeaSessions;
 pub use users::SeaUsers;
 

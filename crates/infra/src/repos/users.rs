@@ -112,6 +112,16 @@ impl UserRepository for SeaUsers {
         if let Some(disabled) = update.disabled {
             change = change.col_expr(Column::Disabled, Expr::val(disabled));
         }
+        if let Some(email) = &update.email {
+            change = change.col_expr(Column::Email, Expr::val(email.as_str()));
+        }
+        if let Some(verified) = update.email_verified {
+            change = change.col_expr(Column::EmailVerified, Expr::val(verified));
+        }
+        if let Some(pending) = &update.pending_email {
+            let pending = pending.as_ref().map(|e| e.as_str().to_owned());
+            change = change.col_expr(Column::PendingEmail, Expr::val(pending));
+        }
         let txn = begin_write(self.db.connection())
             .await
             .map_err(unexpected(context))?;
@@ -119,7 +129,7 @@ impl UserRepository for SeaUsers {
             .filter(Column::Id.eq(id.0))
             .exec(&txn)
             .await
-            .map_err(unexpected(context))?;
+            .map_err(conflict_or_unexpected(context))?;
         let row = if changed.rows_affected == 0 {
             None
         } else {

@@ -9,8 +9,9 @@ use domain::ports::{
 };
 use domain::services::{IdempotencyService, Ports};
 use domain::testing::{
-    FakeHasher, FakeTokens, InMemoryEvents, InMemoryIdentities, InMemoryItems,
-    InMemoryPendingLogins, InMemorySessions, InMemoryUsers, ManualClock, MemoryStore,
+    FakeHasher, FakeTokens, InMemoryAccounts, InMemoryEvents, InMemoryIdentities, InMemoryItems,
+    InMemoryMailer, InMemoryPendingLogins, InMemorySessions, InMemoryUsers, ManualClock,
+    MemoryStore,
 };
 use infra::{Db, SeaAgents, SeaIdempotency, migrate};
 use sea_orm::{ConnectionTrait, Statement};
@@ -26,6 +27,10 @@ fn service(db: &Db) -> IdempotencyService {
     let store = Arc::new(MemoryStore::default());
     let ports = Ports {
         users: Arc::new(InMemoryUsers::new(store.clone())),
+        accounts: Arc::new(InMemoryAccounts::new(
+            store.clone(),
+            Arc::new(InMemoryMailer::default()),
+        )),
         sessions: Arc::new(InMemorySessions::new(store.clone())),
         items: Arc::new(InMemoryItems::new(store.clone())),
         agents: Arc::new(SeaAgents::new(db.clone())),
@@ -94,9 +99,9 @@ async fn agents_migration_goes_down_and_up(db: Db) {
     let ada = user(&db, "ada@example.com").await;
     let agents = SeaAgents::new(db.clone());
     store(&agents, &agent(ada, "before", json!({}), base_time())).await;
-    // Down past the agent instance, event watermark, event seqs, sequencer
+    // Down past the mail outbox, agent instance, event watermark, event seqs, sequencer
     // function and OAuth migrations to the agents one.
-    migrate::down(&db, 6).await.unwrap();
+    migrate::down(&db, 7).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     assert_eq!(
         status
@@ -110,7 +115,8 @@ async fn agents_migration_goes_down_and_up(db: Db) {
             "m20261126_000006_sequence_function",
             "m20261126_000007_event_seqs",
             "m20261126_000008_event_watermark",
-            "m20261207_000009_drop_agent_instance"
+            "m20261207_000009_drop_agent_instance",
+            "m20261207_000010_mail_outbox",
         ]
     );
     let token = AgentToken::generate();

@@ -54,6 +54,8 @@ pub async fn user(db: &Db, email: &str) -> UserId {
         display_name: DisplayName::parse("").unwrap(),
         role: Role::User,
         disabled: false,
+        email_verified: false,
+        pending_email: None,
         created_at: base_time(),
     };
     let id = user.id;

@@ -10,6 +10,7 @@ mod common;
 
 mod support;
 
+mod mail;
 mod migrations;
 mod oauth;
 mod sessions;

@@ -20,6 +20,7 @@ async fn down_then_up_again(db: Db) {
         "m20261126_000007_event_seqs",
         "m20261126_000008_event_watermark",
         "m20261207_000009_drop_agent_instance",
+        "m20261207_000010_mail_outbox",
     ]
     .map(|name| MigrationState {
         name: name.into(),
@@ -55,12 +56,13 @@ async fn down_then_up_again(db: Db) {
 }
 
 /// Migration 000009 drops `agents.instance_id` (never used); its `down`
-/// brings the column back, and `up` drops it again.
+/// (after the newer mail outbox's) brings the column back, and `up` drops
+/// it again.
 async fn the_unused_agent_instance_column_is_gone(db: Db) {
     let backend = db.connection().get_database_backend();
     let select = || Statement::from_string(backend, "SELECT instance_id FROM agents");
     assert!(db.connection().query_all_raw(select()).await.is_err());
-    migrate::down(&db, 1).await.unwrap();
+    migrate::down(&db, 2).await.unwrap();
     db.connection().query_all_raw(select()).await.unwrap();
     migrate::up(&db, None).await.unwrap();
     assert!(db.connection().query_all_raw(select()).await.is_err());

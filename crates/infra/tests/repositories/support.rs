@@ -25,6 +25,8 @@ pub fn new_user_named(email: &str, name: &str, created_at: Timestamp) -> NewUser
             display_name: DisplayName::parse(name).unwrap(),
             role: Role::User,
             disabled: false,
+            email_verified: false,
+            pending_email: None,
             created_at,
         },
         password_hash: Some(PasswordHash(format!("hash-of-{email}"))),

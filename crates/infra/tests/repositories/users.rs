@@ -105,6 +105,7 @@ async fn update_changes_only_given_fields(db: Db) {
         password_hash: Some(PasswordHash("new-hash".into())),
         role: Some(Role::Admin),
         disabled: Some(true),
+        ..UserUpdate::default()
     };
     let changed = users
         .update(ada.user.id, &change, later)

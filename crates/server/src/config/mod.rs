@@ -2,6 +2,7 @@
 //! (real environment variables win). Every variable of API.md's table is
 //! parsed and validated here, also those whose feature comes later.
 
+mod mail;
 mod otel;
 mod parse;
 mod secrets;
@@ -12,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use mail::MailSettings;
 pub use otel::{DEFAULT_SERVICE_NAME, OtelSettings, OtlpProtocol};
 pub use parse::ConfigError;
 
@@ -150,6 +152,8 @@ pub struct Settings {
     pub oauth_providers: Vec<OAuthProvider>,
     /// `OAUTH_SUCCESS_REDIRECT`.
     pub oauth_success_redirect: Option<url::Url>,
+    /// `MAIL_*`, `FRONTEND_URL`, `REQUIRE_VERIFIED_EMAIL`.
+    pub mail: MailSettings,
 }
 
 impl Settings {
@@ -221,8 +225,9 @@ impl Settings {
         let log_filter = src.get("RUST_LOG").unwrap_or_else(|| "info".into());
         tracing_subscriber::EnvFilter::try_new(&log_filter)
             .map_err(|e| ConfigError::new("RUST_LOG", e.to_string()))?;
+        let addr = src.parsed("APP_ADDR", "127.0.0.1:8080")?;
         Ok(Self {
-            addr: src.parsed("APP_ADDR", "127.0.0.1:8080")?,
+            addr,
             env,
             database_url,
             database_max_connections: src.positive("DATABASE_MAX_CONNECTIONS", 16)?,
@@ -249,6 +254,7 @@ impl Settings {
             otel: OtelSettings::load(src)?,
             oauth_providers: parse::oauth_providers(src)?,
             oauth_success_redirect: src.url("OAUTH_SUCCESS_REDIRECT", &["http", "https"])?,
+            mail: MailSettings::load(src, addr, data_dir)?,
         })
     }
 }

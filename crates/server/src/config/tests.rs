@@ -145,3 +145,36 @@ fn lists_are_comma_separated() {
     );
     assert_eq!(settings.trusted_proxies.len(), 2);
 }
+
+#[test]
+fn mail_settings_default_to_files_and_the_console() {
+    use secrecy::ExposeSecret;
+    let dir = temp_dir();
+    let settings = Settings::from_vars([("APP_ADDR", "127.0.0.1:9000")], &dir).unwrap();
+    let expected = format!("file://{}", dir.join("mail").display());
+    assert_eq!(settings.mail.url.expose_secret(), expected);
+    assert_eq!(settings.mail.from, "backend-api <no-reply@localhost>");
+    assert_eq!(settings.mail.frontend_url, "http://127.0.0.1:9000/console");
+    assert!(!settings.mail.require_verified_email);
+    let custom = load(&[
+        ("FRONTEND_URL", "https://app.example.com/"),
+        ("REQUIRE_VERIFIED_EMAIL", "true"),
+    ])
+    .unwrap();
+    assert_eq!(custom.mail.frontend_url, "https://app.example.com");
+    assert!(custom.mail.require_verified_email);
+}
+
+#[test]
+fn bad_mail_settings_name_their_variable() {
+    for (name, value) in [
+        ("MAIL_URL", "ftp://mail.example.com"),
+        ("MAIL_URL", "file://"),
+        ("MAIL_FROM", "nobody"),
+        ("FRONTEND_URL", "not a url"),
+        ("REQUIRE_VERIFIED_EMAIL", "maybe"),
+    ] {
+        let error = load(&[(name, value)]).err().map(|e| e.variable);
+        assert_eq!(error.as_deref(), Some(name), "{name}={value}");
+    }
+}

@@ -6,7 +6,10 @@
 
 mod binary;
 mod helpers;
+mod smtp_sink;
 
+mod account_mail;
+mod account_mail_edges;
 mod agent_ws;
 mod agents;
 mod asyncapi;

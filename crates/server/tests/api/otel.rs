@@ -178,7 +178,7 @@ async fn otel_export_puts_requests_under_the_callers_trace_with_database_spans()
     );
     let database = collected
         .until("database span under the request", |c| {
-            c.find(|s| s.name == "users.create" && c.descends(s, &request.span_id))
+            c.find(|s| s.name == "accounts.register" && c.descends(s, &request.span_id))
         })
         .await;
     assert_eq!(hex(&database.trace_id), trace_id);

@@ -23,6 +23,8 @@ pub struct AuthSettings {
     pub refresh_ttl: Duration,
     /// How long a just-rotated refresh token still returns its successor.
     pub reuse_grace: Duration,
+    /// Refuse login until the address is verified.
+    pub require_verified_email: bool,
 }
 
 impl Default for AuthSettings {
@@ -31,6 +33,7 @@ impl Default for AuthSettings {
             access_ttl: Duration::minutes(15),
             refresh_ttl: Duration::days(30),
             reuse_grace: Duration::seconds(10),
+            require_verified_email: false,
         }
     }
 }
@@ -64,15 +67,8 @@ impl AuthService {
         }
     }
 
-    /// Creates an account with role `user`.
-    ///
-    /// # Errors
-    /// [`ServiceError::Conflict`] when the email is registered.
-    pub async fn register(&self, input: RegisterInput) -> Result<User, ServiceError> {
-        self.create_user(input, Role::User).await
-    }
-
-    /// Creates an account with any role (the command line's `user create`).
+    /// Creates an account with any role (the command line's `user create`),
+    /// its address taken as verified (an operator typed it).
     ///
     /// # Errors
     /// [`ServiceError::Conflict`] when the email is registered.
@@ -81,6 +77,24 @@ impl AuthService {
         input: RegisterInput,
         role: Role,
     ) -> Result<User, ServiceError> {
+        let mut new_user = self.new_user(input, role).await?;
+        new_user.user.email_verified = true;
+        match self.ports.users.create(&new_user).await {
+            Ok(()) => Ok(new_user.user),
+            Err(RepoError::Conflict) => Err(ServiceError::Conflict("email is already registered")),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// A new, unverified account with its password hashed, not yet stored.
+    ///
+    /// # Errors
+    /// [`ServiceError::Unexpected`] when hashing fails.
+    pub async fn new_user(
+        &self,
+        input: RegisterInput,
+        role: Role,
+    ) -> Result<NewUser, ServiceError> {
         let hash = self
             .ports
             .hasher
@@ -93,17 +107,14 @@ impl AuthService {
             display_name: input.display_name.unwrap_or_default(),
             role,
             disabled: false,
+            email_verified: false,
+            pending_email: None,
             created_at: self.ports.clock.now(),
         };
-        let new_user = NewUser {
-            user: user.clone(),
+        Ok(NewUser {
+            user,
             password_hash: Some(hash),
-        };
-        match self.ports.users.create(&new_user).await {
-            Ok(()) => Ok(user),
-            Err(RepoError::Conflict) => Err(ServiceError::Conflict("email is already registered")),
-            Err(other) => Err(other.into()),
-        }
+        })
     }
 
     /// Checks credentials and starts a session. An unknown email and a wrong
@@ -134,6 +145,9 @@ impl AuthService {
             .ok_or(ServiceError::InvalidCredentials)?;
         if user.disabled {
             return Err(ServiceError::Forbidden("the account is disabled"));
+        }
+        if self.settings.require_verified_email && !user.email_verified {
+            return Err(ServiceError::EmailUnverified);
         }
         self.start_session(&user, client).await
     }
