@@ -2,8 +2,8 @@
 //! from the RFC: the same result, or a failure of the same kind (a `test`
 //! that found another value is a conflict; anything else is invalid).
 
-use crate::json::{KEYS, object, value};
 use domain::model::{Attributes, MetadataPatch, PatchFailure};
+use domain::testing::json::{KEYS, object, value};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use serde_json::{Value, json};

@@ -3,6 +3,5 @@
 //! (RFC 6902) and keyset cursors.
 
 mod cursor;
-mod json;
 mod json_patch;
 mod merge_patch;

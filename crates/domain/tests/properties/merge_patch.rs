@@ -2,8 +2,8 @@
 //! algorithm, written here as the RFC states it, and against the
 //! `json-patch` crate's merge.
 
-use crate::json::{object, value};
 use domain::model::merge_patch;
+use domain::testing::json::{object, value};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 

@@ -1,5 +1,5 @@
-//! Generated JSON: small documents over a few keys, so that patches and
-//! pointers built from the same keys often hit.
+//! Generated JSON for property tests: small documents over a few keys, so
+//! that patches and pointers built from the same keys often hit.
 
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
