@@ -7,6 +7,7 @@
 mod binary;
 mod helpers;
 
+mod agent_numbers;
 mod agent_ws;
 mod agents;
 mod auth;
