@@ -17,6 +17,7 @@ mod cluster;
 mod contract;
 mod errors;
 mod health;
+mod item_cursors;
 mod items;
 mod json_depth;
 mod logs;
