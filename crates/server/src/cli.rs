@@ -124,6 +124,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<ExitCod
             let app = Application::build(settings).await?;
             tracing::info!(%addr, port = app.port(), "backend-api listening");
             app.run_until_stopped().await?;
+            tracing::info!("backend-api stopped");
         }
         Command::Migrate { action } => migrate(action, &settings).await?,
         Command::User {

@@ -75,3 +75,6 @@ mod tests {
         assert!(check(siblings.as_bytes()).is_ok());
     }
 }
+
+#[cfg(test)]
+mod properties;

@@ -3,6 +3,9 @@
 //! payload is buffered (actix-http's codec checks its `max_size` only once
 //! the whole payload has arrived).
 
+/// The longest header: two bytes, an 8-byte length and the mask.
+pub(super) const MAX_SIZE: usize = 14;
+
 /// The opcode of a frame continuing a message.
 pub(super) const CONTINUATION: u8 = 0x0;
 

@@ -160,11 +160,16 @@ impl MetadataFilter {
         }
     }
 
-    /// The value as a JSON number or boolean, when it reads as one (then a
-    /// number or boolean may match as well as a string).
+    /// The number or boolean whose JSON text is the value, if any (then
+    /// it may match as well as a string): `1e2` or `1.50` is the text of
+    /// no number (those are written `100.0` and `1.5`), `100.0` only of a
+    /// float, `100` only of an integer. So a database, which can't keep a
+    /// number's text, matches it by value and kind (integer or float).
     pub fn scalar(&self) -> Option<Value> {
         match serde_json::from_str::<Value>(&self.value) {
-            Ok(value @ (Value::Number(_) | Value::Bool(_))) => Some(value),
+            Ok(value @ (Value::Number(_) | Value::Bool(_))) => serde_json::to_string(&value)
+                .is_ok_and(|text| text == self.value)
+                .then_some(value),
             _ => None,
         }
     }
@@ -198,6 +203,13 @@ mod tests {
         assert!(!filter("missing", "").matches(&metadata));
         assert_eq!(filter("n", "3").scalar(), Some(json!(3)));
         assert_eq!(filter("env", "prod").scalar(), None);
+        assert_eq!(filter("n", "100.0").scalar(), Some(json!(100.0)));
+        assert_eq!(filter("n", "1e2").scalar(), None);
+        assert_eq!(filter("n", "1.50").scalar(), None);
+        assert_eq!(filter("n", "1e+20").scalar(), Some(json!(1e20)));
+        assert_eq!(filter("n", "1e20").scalar(), None);
+        // Parsed to the double it was written from, not one an ulp off.
+        assert_eq!(filter("n", "3.66057e+44").scalar(), Some(json!(3.66057e44)));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! In-memory adapters for every port (feature `testing`), so business rules
-//! can be tested with this crate alone — no database, no server.
+//! can be tested with this crate alone — no database, no server; and
+//! generators of JSON for property tests ([`json`]).
 
 mod agents;
 mod clock;
@@ -7,6 +8,7 @@ mod events;
 mod hasher;
 mod idempotency;
 mod items;
+pub mod json;
 mod mail;
 mod oauth;
 mod owned;

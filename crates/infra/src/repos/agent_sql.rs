@@ -214,28 +214,39 @@ pub(super) fn stale_online(backend: DbBackend, before: Timestamp) -> Sql {
 
 /// `AND` the condition of one `metadata.<key>=<value>` filter. Key and
 /// value are always bound, never written into the SQL, so any key (with
-/// `.`, `"`, `$`…) is just a name.
+/// `.`, `"`, `$`…) is just a name. A number matches when its JSON text is
+/// the value ([`MetadataFilter::scalar`]); neither database keeps that
+/// text, so both compare the number's value and kind (integer or float).
 fn where_metadata(sql: &mut Sql, filter: &MetadataFilter) {
     let scalar = filter.scalar();
     if sql.is_postgres() {
         // Containment uses the GIN (jsonb_path_ops) index; it is exact for a
-        // string. For a number it compares numerically, so the JSON text is
-        // checked too.
+        // string and compares numbers by value. A float written with a
+        // point keeps it in jsonb's text (`1.0`), an integer has none.
         let mut string = serde_json::Map::new();
         string.insert(filter.key.clone(), filter.value.clone().into());
         sql.and()
             .push("(metadata @> ")
             .bind_json(&serde_json::Value::Object(string));
         if let Some(scalar) = scalar {
+            let point = match &scalar {
+                serde_json::Value::Number(n) if n.is_f64() => {
+                    (!filter.value.contains('e')).then_some(" > 0")
+                }
+                serde_json::Value::Number(_) => Some(" = 0"),
+                _ => None,
+            };
             let mut typed = serde_json::Map::new();
             typed.insert(filter.key.clone(), scalar);
             sql.push(" OR (metadata @> ")
-                .bind_json(&serde_json::Value::Object(typed))
-                .push(" AND (metadata -> CAST(")
-                .bind(filter.key.as_str())
-                .push(" AS text))::text = ")
-                .bind(filter.value.as_str())
-                .push(")");
+                .bind_json(&serde_json::Value::Object(typed));
+            if let Some(point) = point {
+                sql.push(" AND strpos((metadata -> CAST(")
+                    .bind(filter.key.as_str())
+                    .push(" AS text))::text, '.')")
+                    .push(point);
+            }
+            sql.push(")");
         }
         sql.push(")");
     } else {
@@ -246,12 +257,27 @@ fn where_metadata(sql: &mut Sql, filter: &MetadataFilter) {
             .push(" AND ((m.type = 'text' AND m.atom = ")
             .bind(filter.value.as_str())
             .push(")");
-        if scalar.is_some() {
-            sql.push(" OR (m.type IN ('integer', 'real') AND CAST(m.atom AS TEXT) = ")
-                .bind(filter.value.as_str())
-                .push(") OR (m.type IN ('true', 'false') AND m.type = ")
-                .bind(filter.value.as_str())
-                .push(")");
+        match scalar {
+            Some(serde_json::Value::Number(n)) => {
+                // By value and kind. The value is read by SQLite as the
+                // stored number was (not always to the closest double).
+                let (kind, cast) = if n.is_f64() {
+                    ("real", "REAL")
+                } else {
+                    ("integer", "INTEGER")
+                };
+                sql.push(" OR (m.type = '")
+                    .push(kind)
+                    .push("' AND m.atom = CAST(")
+                    .bind(filter.value.as_str())
+                    .push(" AS ")
+                    .push(cast)
+                    .push("))");
+            }
+            Some(_) => {
+                sql.push(" OR m.type = ").bind(filter.value.as_str());
+            }
+            None => {}
         }
         sql.push("))");
     }

@@ -12,5 +12,6 @@ mod support;
 mod lists;
 mod metadata;
 mod presence;
+mod properties;
 mod sealed;
 mod writes;

@@ -13,4 +13,5 @@ mod idempotency;
 mod keyset;
 mod merges;
 mod migrations;
+mod properties;
 mod writes;

@@ -31,7 +31,8 @@ pub fn prometheus() -> PrometheusHandle {
         .clone()
 }
 
-/// `/metrics`: the recorder's exposition plus the database pool's gauges.
+/// `/metrics`: the recorder's exposition plus the database pool's gauges
+/// and the count of log lines dropped on a full queue.
 pub struct Metrics {
     handle: PrometheusHandle,
     db: infra::Db,
@@ -55,6 +56,7 @@ impl api::metrics::MetricsSource for Metrics {
             metrics::gauge!("db_pool_connections", "state" => "in_use").set(in_use as f64);
             metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
         }
+        metrics::counter!("log_lines_dropped_total").absolute(super::lines::dropped());
         self.handle.run_upkeep();
         self.handle.render()
     }

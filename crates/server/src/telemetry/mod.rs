@@ -1,8 +1,9 @@
 //! Telemetry, set up in one place: log lines (pretty or JSON, filtered by
-//! `RUST_LOG`), OpenTelemetry trace export when an OTLP endpoint is
+//! `RUST_LOG`, written to stderr by a background thread), OpenTelemetry trace export when an OTLP endpoint is
 //! configured, and the Prometheus metrics of `/metrics`.
 
 mod export_client;
+mod lines;
 mod metrics;
 mod otel;
 
@@ -10,6 +11,7 @@ pub use metrics::{Metrics, prometheus};
 
 use crate::config::{LogFormat, OtelSettings};
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -26,11 +28,12 @@ pub enum TelemetryError {
     Exporter(#[from] opentelemetry_otlp::ExporterBuildError),
 }
 
-/// What [`init`] installed that needs an orderly end: the trace pipeline,
-/// when export is on.
-#[must_use = "call `shutdown` at exit, or the spans still buffered are lost"]
-#[derive(Debug, Default)]
+/// What [`init`] installed that needs an orderly end: the log writer's
+/// thread and the trace pipeline, when export is on.
+#[must_use = "call `shutdown` at exit, or the lines and spans still buffered are lost"]
+#[derive(Debug)]
 pub struct Telemetry {
+    lines: WorkerGuard,
     traces: Option<SdkTracerProvider>,
 }
 
@@ -41,7 +44,8 @@ impl Telemetry {
     }
 
     /// Exports the spans still buffered and stops the exporter (blocking,
-    /// for at most the export timeout). Call it after the server stopped,
+    /// for at most the export timeout), then writes the log lines still
+    /// queued (for at most a second). Call it after the server stopped,
     /// outside the async runtime.
     pub fn shutdown(self) {
         if let Some(provider) = self.traces
@@ -49,11 +53,13 @@ impl Telemetry {
         {
             tracing::warn!(%error, "flushing traces at exit failed");
         }
+        drop(self.lines);
     }
 }
 
 /// Installs the global subscriber: log lines filtered by `filter`
-/// (`RUST_LOG`), pretty or JSON, where a span's fields (request id, route,
+/// (`RUST_LOG`), pretty or JSON, queued for a background thread that
+/// writes them to stderr (see [`lines`]), where a span's fields (request id, route,
 /// status, latency) are on every line logged inside it; and, with `otel`,
 /// an OpenTelemetry layer exporting spans at INFO and above (whatever
 /// `RUST_LOG` says) over OTLP. Without `otel` nothing of OpenTelemetry is
@@ -69,9 +75,10 @@ pub fn init(
 ) -> Result<Telemetry, TelemetryError> {
     let traces = otel.map(otel::pipeline).transpose()?;
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = lines::writer();
     let lines = tracing_subscriber::fmt::layer()
         .with_span_events(FmtSpan::NONE)
-        .with_writer(std::io::stderr);
+        .with_writer(writer.clone());
     let lines = match format {
         LogFormat::Json => lines.json().flatten_event(true).with_filter(filter).boxed(),
         LogFormat::Pretty => lines.compact().with_filter(filter).boxed(),
@@ -80,7 +87,13 @@ pub fn init(
         .with(lines)
         .with(traces.as_ref().map(otel::layer))
         .try_init();
-    // A subscriber may already be installed (tests); that one stays.
-    drop(result);
-    Ok(Telemetry { traces })
+    // A subscriber may already be installed (tests); that one stays, and
+    // its writer's drops are not ours to count.
+    if result.is_ok() {
+        lines::count_drops(&writer);
+    }
+    Ok(Telemetry {
+        lines: guard,
+        traces,
+    })
 }

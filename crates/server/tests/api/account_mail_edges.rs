@@ -167,7 +167,7 @@ async fn mail_tokens_and_links_never_reach_the_logs() {
         ("RUST_LOG", "debug"),
         ("MAIL_URL", mail_url.as_str()),
     ];
-    let mut server = Binary::start(&vars, Stdio::piped()).await;
+    let server = Binary::start(&vars, Stdio::piped()).await;
     let address = "ada@example.com";
     server
         .post_json(
@@ -201,7 +201,7 @@ async fn mail_tokens_and_links_never_reach_the_logs() {
             .unwrap();
         assert!(answer.status().is_success(), "{path}: {}", answer.status());
     }
-    let logs = server.kill_and_read_stderr();
+    let logs = server.terminate_and_read_stderr().await;
     assert!(
         logs.contains("mail sent"),
         "the sender's lines were captured"

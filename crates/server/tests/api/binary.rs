@@ -106,15 +106,20 @@ impl Binary {
         assert!(status.success());
     }
 
-    /// Kills the process and returns what it wrote to a piped stderr.
-    pub fn kill_and_read_stderr(&mut self) -> String {
-        self.child.kill().unwrap();
-        let mut logs = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            std::io::Read::read_to_string(&mut stderr, &mut logs).unwrap();
-        }
-        let _ = self.child.wait();
-        logs
+    /// Sends SIGTERM and returns what the process wrote to a piped stderr
+    /// until it exited (read meanwhile, so a full pipe never stalls it).
+    pub async fn terminate_and_read_stderr(mut self) -> String {
+        let stderr = self.child.stderr.take();
+        let reader = std::thread::spawn(move || {
+            let mut logs = String::new();
+            if let Some(mut stderr) = stderr {
+                std::io::Read::read_to_string(&mut stderr, &mut logs).unwrap();
+            }
+            logs
+        });
+        self.terminate();
+        assert!(self.exited().await.success(), "the server exits cleanly");
+        reader.join().unwrap()
     }
 
     /// Waits (at most [`WAIT`]) for the process to exit.

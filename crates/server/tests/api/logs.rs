@@ -1,11 +1,12 @@
-//! No secret reaches the logs: the real binary at debug level, through a
-//! login, a refresh, a WebSocket upgrade and an event stream with
-//! `?access_token=`, and an OAuth sign-in (whose callback carries `code`
-//! and `state` in its query).
+//! The real binary's log lines: no secret reaches them (at debug level,
+//! through a login, a refresh, a WebSocket upgrade and an event stream
+//! with `?access_token=`, and an OAuth sign-in whose callback carries
+//! `code` and `state` in its query); written by a background thread, they
+//! all arrive, the last one before exit included, and `/metrics` counts
+//! the ones dropped.
 
 use crate::binary::Binary;
 use std::process::Stdio;
-use std::time::Duration;
 
 #[tokio::test]
 async fn passwords_and_tokens_never_reach_the_logs() {
@@ -13,7 +14,7 @@ async fn passwords_and_tokens_never_reach_the_logs() {
     let provider_env = provider.env();
     let mut vars = vec![("LOG_FORMAT", "json"), ("RUST_LOG", "debug")];
     vars.extend(provider_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let mut server = Binary::start(&vars, Stdio::piped()).await;
+    let server = Binary::start(&vars, Stdio::piped()).await;
     let (port, base) = (server.port, server.base.clone());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -71,8 +72,7 @@ async fn passwords_and_tokens_never_reach_the_logs() {
     // A replay fails; its parameters must not be logged either.
     let replay = browser.finish_with(&client, &callback).await;
     assert_eq!(replay.status(), reqwest::StatusCode::BAD_REQUEST);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let logs = server.kill_and_read_stderr();
+    let logs = server.terminate_and_read_stderr().await;
     assert!(logs.contains("request finished"), "the logs were captured");
     assert!(
         logs.contains("/api/v1/auth/oauth/{provider}/callback"),
@@ -99,4 +99,42 @@ async fn passwords_and_tokens_never_reach_the_logs() {
         assert!(!logs.contains(secret), "the {what} is in the logs");
     }
     provider.stop().await;
+}
+
+#[tokio::test]
+async fn every_line_arrives_up_to_the_last_one_at_exit() {
+    let server = Binary::start(&[("LOG_FORMAT", "json")], Stdio::piped()).await;
+    let client = reqwest::Client::new();
+    let requests = 200;
+    for _ in 0..requests {
+        let response = client
+            .get(format!("{}/health/ready", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+    }
+    let metrics = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "log_lines_dropped_total 0"),
+        "no line dropped, and the count is exposed:\n{metrics}"
+    );
+    let logs = server.terminate_and_read_stderr().await;
+    let finished = logs
+        .lines()
+        .filter(|line| line.contains("request finished") && line.contains("/health/ready"))
+        .count();
+    assert_eq!(finished, requests, "one line per request");
+    let last = logs.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("backend-api stopped"),
+        "the line logged just before exit is written: {last}"
+    );
 }

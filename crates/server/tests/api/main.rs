@@ -10,6 +10,7 @@ mod smtp_sink;
 
 mod account_mail;
 mod account_mail_edges;
+mod agent_numbers;
 mod agent_ws;
 mod agents;
 mod asyncapi;
@@ -24,6 +25,7 @@ mod errors;
 mod field_paths;
 mod health;
 mod hostile;
+mod item_cursors;
 mod items;
 mod json_depth;
 mod logs;

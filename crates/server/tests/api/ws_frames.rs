@@ -111,7 +111,7 @@ async fn oversized_frames_are_refused_on_their_header() {
 
 #[tokio::test]
 async fn malformed_headers_close_with_1002_and_log_no_error() {
-    let mut server = Binary::start(&[("LOG_FORMAT", "json")], Stdio::piped()).await;
+    let server = Binary::start(&[("LOG_FORMAT", "json")], Stdio::piped()).await;
     let credentials = json!({"email": "ada@example.com", "password": PASSWORD});
     server
         .post_json("/api/v1/auth/register", &credentials, None)
@@ -124,7 +124,7 @@ async fn malformed_headers_close_with_1002_and_log_no_error() {
         socket.write_all(&frame(first, b"{}")).await.unwrap();
         assert_eq!(close_code(&mut socket).await, Some(1002), "{first:#x}");
     }
-    let logs = server.kill_and_read_stderr();
+    let logs = server.terminate_and_read_stderr().await;
     assert!(logs.contains("request finished"), "the logs were captured");
     let errors: Vec<&str> = logs
         .lines()

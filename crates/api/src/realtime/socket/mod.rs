@@ -90,7 +90,8 @@ impl From<ProtocolError> for ReadError {
 }
 
 /// The reading half of a connection: the client's messages, each frame
-/// and each joined message at most `max_size` bytes.
+/// and each joined message at most `max_size` bytes; it never holds more
+/// than a frame's bytes (`max_size` and the longest header) unread.
 pub struct Incoming {
     io: OwnedReadHalf,
     buf: BytesMut,
@@ -126,8 +127,14 @@ impl Incoming {
                     Err(error) => return Some(Err(error.into())),
                 }
             }
-            self.buf.reserve(READ_AHEAD);
-            match self.io.read_buf(&mut self.buf).await {
+            // The buffer holds less than a frame here (a whole one would
+            // have been decoded, a refused one is dropped): reading up to
+            // a frame's worth keeps it within one, however much the
+            // client sends at once.
+            let room = (self.max_size + header::MAX_SIZE).saturating_sub(self.buf.len());
+            self.buf.reserve(READ_AHEAD.min(room));
+            let mut limited = (&mut self.io).take(u64::try_from(room).unwrap_or(u64::MAX));
+            match limited.read_buf(&mut self.buf).await {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(error) => return Some(Err(error.into())),
@@ -320,5 +327,7 @@ async fn run(session: impl Future<Output = Incoming>, body: Body, writer: Writer
     }
 }
 
+#[cfg(test)]
+mod properties;
 #[cfg(test)]
 mod tests;

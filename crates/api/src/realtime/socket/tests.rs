@@ -198,3 +198,26 @@ async fn the_body_is_written_and_the_socket_ended_once_the_session_is_done() {
     assert_eq!(close, [0x88, 2, 0x03, 0xe9]);
     assert!(rest.is_empty(), "{rest:?}");
 }
+
+#[tokio::test]
+async fn a_burst_of_frames_is_read_a_frame_at_most_at_a_time() {
+    let burst: Vec<u8> = (0..100)
+        .flat_map(|_| frame(FIN | BINARY, b"x", false))
+        .collect();
+    let (mut incoming, _writer, mut client) = connected(&[]).await;
+    client
+        .write_all(&burst)
+        .await
+        .expect("a loopback socket works");
+    for _ in 0..100 {
+        assert!(matches!(
+            incoming.recv().await,
+            Some(Ok(Message::Binary(_)))
+        ));
+        assert!(
+            incoming.buf.len() <= MAX + header::MAX_SIZE,
+            "{}",
+            incoming.buf.len()
+        );
+    }
+}

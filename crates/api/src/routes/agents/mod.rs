@@ -325,3 +325,6 @@ pub async fn rotate_token(
             token: token.as_str().to_owned(),
         }))
 }
+
+#[cfg(test)]
+mod properties;
