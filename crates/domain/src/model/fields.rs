@@ -73,12 +73,28 @@ impl JsonObject {
     /// A [`FieldError`] on `field` when too large or too deep.
     pub fn check(map: &Map<String, Value>, field: &str) -> Result<(), FieldError> {
         let depth = 1 + map.values().map(depth).max().unwrap_or(0);
-        if depth > Self::MAX_DEPTH {
-            return Err(FieldError::new(field, "must nest at most 16 levels deep"));
-        }
         let size = serde_json::to_vec(map)
             .map(|v| v.len())
             .unwrap_or(usize::MAX);
+        Self::within_limits(depth, size, field)
+    }
+
+    /// Checks any JSON value (a document on its way to becoming an
+    /// object, such as a JSON Patch half applied) against the limits.
+    ///
+    /// # Errors
+    /// A [`FieldError`] on `field` when too large or too deep.
+    pub fn check_value(value: &Value, field: &str) -> Result<(), FieldError> {
+        let size = serde_json::to_vec(value)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
+        Self::within_limits(depth(value), size, field)
+    }
+
+    fn within_limits(depth: usize, size: usize, field: &str) -> Result<(), FieldError> {
+        if depth > Self::MAX_DEPTH {
+            return Err(FieldError::new(field, "must nest at most 16 levels deep"));
+        }
         if size > Self::MAX_BYTES {
             return Err(FieldError::new(
                 field,

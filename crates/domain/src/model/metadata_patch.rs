@@ -66,8 +66,9 @@ impl MetadataPatch {
     }
 
     /// Applies the operations one by one to a copy of `metadata`; after
-    /// each, the document must be an object within the [`JsonObject`]
-    /// limits.
+    /// each, the document must be within the [`JsonObject`] limits, and
+    /// the result must be an object (as RFC 6902 allows, an operation in
+    /// between may leave something else, e.g. `replace` of the root).
     ///
     /// # Errors
     /// [`PatchFailure`] naming the first operation that failed (`/N/...`).
@@ -86,14 +87,7 @@ impl MetadataPatch {
                     format!("{} ({})", error.kind, error.path),
                 )));
             }
-            let Value::Object(map) = &doc else {
-                return Err(invalid(
-                    index,
-                    "path",
-                    "the metadata must stay a JSON object",
-                ));
-            };
-            JsonObject::check(map, "metadata")
+            JsonObject::check_value(&doc, "metadata")
                 .map_err(|e| invalid(index, "path", &format!("metadata {}", e.message)))?;
         }
         JsonObject::parse(doc, "metadata").map_err(PatchFailure::Invalid)

@@ -97,6 +97,10 @@ fn model(frames: &[Raw]) -> Vec<Read> {
         if frame.rsv != 0 || !frame.masked || (control && !frame.fin) {
             refusals.push(Refusal::Header);
         }
+        // A reserved opcode may be refused on the header, before its length.
+        if !matches!(frame.opcode, 0x0..=0x2 | 0x8..=0xa) {
+            refusals.push(Refusal::Protocol);
+        }
         if frame.length() > (MAX - so_far) as u64 {
             refusals.push(Refusal::TooLarge);
         }
