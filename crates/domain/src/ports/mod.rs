@@ -5,6 +5,7 @@
 mod agents;
 mod bus;
 mod clock;
+mod commands;
 mod events;
 mod hasher;
 mod idempotency;
@@ -20,6 +21,7 @@ pub use crate::model::Scope;
 pub use agents::{AgentFilter, AgentRepository};
 pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
+pub use commands::{CommandFilter, CommandRepository};
 pub use events::{EventFilter, EventLog, Released};
 pub use hasher::{HashError, PasswordHasher};
 pub use idempotency::{

@@ -3,6 +3,7 @@
 
 mod agents;
 mod auth;
+mod commands;
 mod idempotency;
 mod items;
 mod oauth;
@@ -12,6 +13,7 @@ mod users;
 
 pub use agents::{AGENT_SORTS, AgentListQuery, AgentService};
 pub use auth::{AuthService, AuthSettings, RegisterInput};
+pub use commands::{Answer, COMMAND_SORTS, CommandListQuery, CommandService};
 pub use idempotency::{IdempotencyService, KEEP_FOR, STALE_AFTER};
 pub use items::{ITEM_SORTS, ItemListQuery, ItemService};
 pub use oauth::{OAuthCallback, OAuthError, OAuthService, OAuthStart, STATE_TTL};

@@ -3,6 +3,7 @@
 
 mod agents;
 mod clock;
+mod commands;
 mod events;
 mod hasher;
 mod idempotency;
@@ -17,6 +18,7 @@ mod users;
 
 pub use agents::InMemoryAgents;
 pub use clock::ManualClock;
+pub use commands::InMemoryCommands;
 pub use events::{InMemoryEvents, RecordingNotifier};
 pub use hasher::FakeHasher;
 pub use idempotency::InMemoryIdempotency;
@@ -30,7 +32,8 @@ pub use users::InMemoryUsers;
 
 use crate::model::SecretKey;
 use crate::services::{
-    AgentService, AuthService, AuthSettings, IdempotencyService, ItemService, Ports, UserService,
+    AgentService, AuthService, AuthSettings, CommandService, IdempotencyService, ItemService,
+    Ports, UserService,
 };
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -44,6 +47,8 @@ pub struct TestDomain {
     pub items: ItemService,
     /// Agent use cases.
     pub agents: AgentService,
+    /// Command use cases.
+    pub commands: CommandService,
     /// Idempotency keys.
     pub idempotency: IdempotencyService,
     /// The adapters, for inspection.
@@ -70,6 +75,7 @@ impl TestDomain {
             sessions: Arc::new(InMemorySessions::new(store.clone())),
             items: Arc::new(InMemoryItems::new(store.clone())),
             agents: Arc::new(InMemoryAgents::new(store.clone())),
+            commands: Arc::new(InMemoryCommands::new(store.clone())),
             idempotency: Arc::new(InMemoryIdempotency::new(store.clone())),
             identities: Arc::new(InMemoryIdentities::new(store.clone())),
             pending_logins: Arc::new(InMemoryPendingLogins::new(store.clone())),
@@ -87,6 +93,7 @@ impl TestDomain {
             users: UserService::new(ports.clone()),
             items: ItemService::new(ports.clone()),
             agents: AgentService::new(ports.clone()),
+            commands: CommandService::new(ports.clone()),
             idempotency: IdempotencyService::new(ports.clone(), secret),
             ports,
             clock,
