@@ -35,7 +35,7 @@ pub type CommandService = OwnedService<dyn CommandRepository>;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     /// The command moved on.
-    Changed(Command),
+    Changed(Box<Command>),
     /// Nothing to do (a repeated ack, progress of a finished command).
     Unchanged,
     /// A result for a finished, unknown or foreign command: refused.
@@ -214,7 +214,7 @@ impl CommandService {
             None
         };
         Ok(match outcome {
-            Some(Ok(command)) => Answer::Changed(command),
+            Some(Ok(command)) => Answer::Changed(Box::new(command)),
             Some(Err(_)) | None if is_result => Answer::Conflict,
             _ => Answer::Unchanged,
         })
