@@ -25,6 +25,6 @@ pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
 pub use oauth::{OAuthProviders, ProviderConfig, ProviderEndpoints};
 pub use repos::{
-    SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
-    SeaUsers,
+    SeaAgents, SeaCommands, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins,
+    SeaSessions, SeaUsers,
 };

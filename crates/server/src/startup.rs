@@ -92,6 +92,7 @@ impl Application {
             users: services.users,
             items: services.items,
             agents: services.agents.clone(),
+            commands: services.commands.clone(),
             idempotency: services.idempotency.clone(),
             oauth: services.oauth,
             dependencies,
@@ -133,6 +134,7 @@ impl Application {
                     event_retention: settings.event_retention,
                     events_per_stream: settings.event_retention_per_room,
                     agents: services.agents,
+                    commands: services.commands,
                     agent_silence: realtime.config.idle_timeout + janitor::AGENT_GRACE,
                 }
                 .run(),

@@ -5,6 +5,8 @@ pub mod agent_bodies;
 pub mod agents;
 pub mod auth;
 pub mod browser;
+pub mod commands;
+pub mod commands_bodies;
 pub mod fields;
 pub mod health;
 pub mod items;
@@ -74,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/agents/{id}/token").route(web::post().to(agents::rotate_token)),
             )
+            .configure(commands::configure)
             .service(web::resource("/users/{id}").route(web::patch().to(users::admin_update)))
             .service(
                 web::resource("/users/{id}/sessions")

@@ -3,6 +3,8 @@
 
 mod agent_sql;
 mod agents;
+mod command_sql;
+mod commands;
 mod convert;
 mod event_sql;
 mod events;
@@ -22,6 +24,7 @@ mod watermark;
 mod writes;
 
 pub use agents::SeaAgents;
+pub use commands::SeaCommands;
 pub use events::SeaEventLog;
 pub use idempotency::SeaIdempotency;
 pub use items::SeaItems;

@@ -9,7 +9,7 @@ use domain::ports::{
 };
 use domain::services::{IdempotencyService, Ports};
 use domain::testing::{
-    FakeHasher, FakeTokens, InMemoryEvents, InMemoryIdentities, InMemoryItems,
+    FakeHasher, FakeTokens, InMemoryCommands, InMemoryEvents, InMemoryIdentities, InMemoryItems,
     InMemoryPendingLogins, InMemorySessions, InMemoryUsers, ManualClock, MemoryStore,
 };
 use infra::{Db, SeaAgents, SeaIdempotency, migrate};
@@ -29,6 +29,7 @@ fn service(db: &Db) -> IdempotencyService {
         sessions: Arc::new(InMemorySessions::new(store.clone())),
         items: Arc::new(InMemoryItems::new(store.clone())),
         agents: Arc::new(SeaAgents::new(db.clone())),
+        commands: Arc::new(InMemoryCommands::new(store.clone())),
         idempotency: Arc::new(SeaIdempotency::new(db.clone())),
         identities: Arc::new(InMemoryIdentities::new(store.clone())),
         pending_logins: Arc::new(InMemoryPendingLogins::new(store.clone())),

@@ -13,6 +13,7 @@ mod auth;
 mod browser;
 mod cli;
 mod cluster;
+mod commands;
 mod contract;
 mod cors;
 mod errors;
