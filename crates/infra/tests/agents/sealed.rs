@@ -95,9 +95,9 @@ async fn agents_migration_goes_down_and_up(db: Db) {
     let ada = user(&db, "ada@example.com").await;
     let agents = SeaAgents::new(db.clone());
     store(&agents, &agent(ada, "before", json!({}), base_time())).await;
-    // Down past the agent instance, event watermark, event seqs, sequencer
-    // function and OAuth migrations to the agents one.
-    migrate::down(&db, 6).await.unwrap();
+    // Down past the agent commands, agent instance, event watermark, event
+    // seqs, sequencer function and OAuth migrations to the agents one.
+    migrate::down(&db, 7).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     assert_eq!(
         status
@@ -111,7 +111,8 @@ async fn agents_migration_goes_down_and_up(db: Db) {
             "m20261126_000006_sequence_function",
             "m20261126_000007_event_seqs",
             "m20261126_000008_event_watermark",
-            "m20261207_000009_drop_agent_instance"
+            "m20261207_000009_drop_agent_instance",
+            "m20261207_000020_agent_commands"
         ]
     );
     let token = AgentToken::generate();

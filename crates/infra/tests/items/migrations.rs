@@ -17,9 +17,9 @@ async fn items_migration_goes_down_and_up(db: Db) {
         .await
         .unwrap();
 
-    // Down past the agent instance, event watermark, event seqs, sequencer
+    // Down past the agent commands, agent instance, event watermark, event seqs, sequencer
     // function, OAuth, agents and events migrations to the items one.
-    migrate::down(&db, 8).await.unwrap();
+    migrate::down(&db, 9).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     let applied: Vec<_> = status
         .iter()
@@ -37,6 +37,7 @@ async fn items_migration_goes_down_and_up(db: Db) {
             ("m20261126_000007_event_seqs", false),
             ("m20261126_000008_event_watermark", false),
             ("m20261207_000009_drop_agent_instance", false),
+            ("m20261207_000020_agent_commands", false),
         ]
     );
     assert!(
