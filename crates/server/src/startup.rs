@@ -328,6 +328,7 @@ fn realtime_config(settings: &Settings) -> RealtimeConfig {
         max_connections_per_user: ws.max_connections_per_user,
         rate_limit: settings.rate_limits.enabled,
         frames_per_second: 20,
+        agent_max_in_flight: ws.agent_max_in_flight,
     }
 }
 

@@ -2,11 +2,13 @@
 //! token; while it is open the agent is `online`. Heartbeats update
 //! `last_status` / `last_seen_at` (persisted at most once per
 //! [`PERSIST_EVERY`]) and reach dashboards as live-only `agent.heartbeat`.
+//! Commands travel on it too ([`super::agent_commands`]).
 
 use super::Realtime;
+use super::agent_commands::{Answered, Commands};
 use super::bucket::TokenBucket;
 use super::frames;
-use super::hub::{CloseSignal, ConnId};
+use super::hub::{AgentLink, CloseSignal, ConnId};
 use super::incoming::{self, Received};
 use super::outgoing::{Closed, Outgoing};
 use super::socket::{self, CloseCode, CloseReason, Incoming, Message};
@@ -41,6 +43,31 @@ enum AgentFrame {
         #[serde(default)]
         id: Value,
     },
+    /// The agent has the command `id`.
+    Ack {
+        /// The command.
+        id: String,
+    },
+    /// How far the command `id` got (live only).
+    Progress {
+        /// The command.
+        id: String,
+        /// A JSON object.
+        data: Value,
+    },
+    /// The command `id` finished.
+    Result {
+        /// The command.
+        id: String,
+        /// Success or failure.
+        ok: bool,
+        /// The result object (success).
+        #[serde(default)]
+        data: Option<Value>,
+        /// `{message}` (failure).
+        #[serde(default)]
+        error: Option<Value>,
+    },
 }
 
 /// Upgrades to a WebSocket for an agent with a valid agent token (not a
@@ -67,7 +94,13 @@ pub async fn ws_agent(
     let agent = state.agents.authenticate(&token).await?;
     let response = handshake(&req, &source)?;
     let (close, close_rx) = oneshot::channel();
-    let conn = realtime.hub.agent_connect(agent.id, close).await;
+    let (commands, events) = tokio::sync::mpsc::unbounded_channel();
+    let link = AgentLink {
+        agent: agent.id,
+        close,
+        commands,
+    };
+    let conn = realtime.hub.agent_connect(link).await;
     let online = match state.agents.connected(agent.id).await {
         Ok(Some(online)) => online,
         Ok(None) => {
@@ -85,6 +118,11 @@ pub async fn ws_agent(
         realtime: realtime.get_ref().clone(),
         agents: state.agents.clone(),
         close: close_rx,
+        commands: Commands::new(
+            state.commands.clone(),
+            realtime.config.agent_max_in_flight,
+            events,
+        ),
     };
     let span = tracing::info_span!(
         parent: None,
@@ -108,6 +146,7 @@ struct AgentConnection {
     realtime: Realtime,
     agents: AgentService,
     close: oneshot::Receiver<CloseSignal>,
+    commands: Commands,
 }
 
 /// What is seen but not yet persisted, and the heartbeat limit.
@@ -156,17 +195,30 @@ fn run(
         let flush = tokio::time::sleep(PERSIST_EVERY);
         tokio::pin!(flush);
         let mut armed = false;
+        let mut ending: Option<Option<CloseReason>> = None;
+        if conn.commands.pump(&conn.agent, &mut session).await.is_err() {
+            ending = Some(None);
+        }
         let ending: Option<CloseReason> = loop {
+            if let Some(ending) = ending.take() {
+                break ending;
+            }
             tokio::select! {
                 biased;
                 signal = &mut conn.close => break incoming::ordered_close(signal),
+                Some(event) = conn.commands.events.recv() => {
+                    let agent = &conn.agent;
+                    if conn.commands.on_event(agent, &mut session, &event).await.is_err() {
+                        break None;
+                    }
+                }
                 item = stream.recv() => {
                     let step = match incoming::received(item) {
                         Ok(message) => {
                             last_heard = Instant::now();
                             // Boxed: the idle connection's future stays
                             // small; messages are rare.
-                            Box::pin(on_message(&conn, &mut session, &mut pending, message)).await
+                            Box::pin(on_message(&mut conn, &mut session, &mut pending, message)).await
                         }
                         Err(ending) => Err(ending),
                     };
@@ -227,7 +279,7 @@ async fn persist(conn: &AgentConnection, pending: &mut Pending) {
 
 /// Handles one agent message; `Err` ends the connection with that close.
 async fn on_message(
-    conn: &AgentConnection,
+    conn: &mut AgentConnection,
     session: &mut Outgoing,
     pending: &mut Pending,
     message: Message,
@@ -245,7 +297,7 @@ async fn on_message(
 }
 
 async fn on_text(
-    conn: &AgentConnection,
+    conn: &mut AgentConnection,
     session: &mut Outgoing,
     pending: &mut Pending,
     text: &str,
@@ -258,36 +310,55 @@ async fn on_text(
                 .await;
         }
     };
-    match frame {
-        AgentFrame::Ping { id } => session.text(frames::pong(&id)).await,
-        AgentFrame::Heartbeat { status } => {
-            let status = match Attributes::parse(status, "status") {
-                Ok(status) => status.to_value(),
-                Err(error) => {
-                    return session
-                        .text(frames::error(
-                            "bad_request",
-                            &format!("status {}", error.message),
-                            "heartbeat",
-                        ))
-                        .await;
-                }
-            };
-            // Every heartbeat counts for `last_status`; dashboards get at
-            // most `frames_per_second` of them a second from one agent.
-            if !conn.realtime.config.rate_limit || pending.bucket.take() {
-                let data = json!({
-                    "agent_id": conn.agent.id.0,
-                    "status": status,
-                    "last_seen_at": Timestamp::now().to_string(),
-                });
-                conn.realtime
-                    .hub
-                    .agent_heartbeat(conn.agent.id, conn.agent.owner_id, data);
-            }
-            pending.status = Some(status);
-            pending.dirty = true;
-            Ok(())
+    let who = (&conn.agent, &conn.realtime);
+    let (id, answered) = match frame {
+        AgentFrame::Ping { id } => return session.text(frames::pong(&id)).await,
+        AgentFrame::Ack { id } => (id, Answered::Ack),
+        AgentFrame::Progress { id, data } => (id, Answered::Progress(data)),
+        AgentFrame::Result {
+            id,
+            ok,
+            data,
+            error,
+        } => (id, Answered::Result { ok, data, error }),
+        AgentFrame::Heartbeat { status } => return heartbeat(conn, session, pending, status).await,
+    };
+    conn.commands.on_answer(who, session, &id, answered).await
+}
+
+/// A heartbeat: its status is kept for `last_status` and (thinned out)
+/// shown to dashboards.
+async fn heartbeat(
+    conn: &AgentConnection,
+    session: &mut Outgoing,
+    pending: &mut Pending,
+    status: Value,
+) -> Result<(), Closed> {
+    let status = match Attributes::parse(status, "status") {
+        Ok(status) => status.to_value(),
+        Err(error) => {
+            return session
+                .text(frames::error(
+                    "bad_request",
+                    &format!("status {}", error.message),
+                    "heartbeat",
+                ))
+                .await;
         }
+    };
+    // Every heartbeat counts for `last_status`; dashboards get at
+    // most `frames_per_second` of them a second from one agent.
+    if !conn.realtime.config.rate_limit || pending.bucket.take() {
+        let data = json!({
+            "agent_id": conn.agent.id.0,
+            "status": status,
+            "last_seen_at": Timestamp::now().to_string(),
+        });
+        conn.realtime
+            .hub
+            .agent_live(conn.agent.id, conn.agent.owner_id, "agent.heartbeat", data);
     }
+    pending.status = Some(status);
+    pending.dirty = true;
+    Ok(())
 }

@@ -13,6 +13,7 @@ mod auth;
 mod browser;
 mod cli;
 mod cluster;
+mod command_ws;
 mod commands;
 mod contract;
 mod cors;
