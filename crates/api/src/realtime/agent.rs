@@ -6,6 +6,7 @@
 
 use super::Realtime;
 use super::agent_commands::{Answered, Commands};
+use super::agent_heartbeat::{PERSIST_EVERY, Pending, heartbeat, persist};
 use super::bucket::TokenBucket;
 use super::frames;
 use super::hub::{AgentLink, CloseSignal, ConnId};
@@ -17,16 +18,12 @@ use crate::error::ApiError;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::model::{Agent, Attributes, Timestamp};
+use domain::model::Agent;
 use domain::services::AgentService;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use serde_json::Value;
+use std::time::Instant;
 use tokio::sync::oneshot;
-
-/// Heartbeats and pongs are written to the database at most this often
-/// per connection; the latest status is kept in memory meanwhile.
-pub const PERSIST_EVERY: Duration = Duration::from_secs(5);
 
 /// A frame from an agent.
 #[derive(Debug, Deserialize)]
@@ -140,33 +137,13 @@ pub async fn ws_agent(
 }
 
 /// Everything one agent connection needs.
-struct AgentConnection {
-    agent: Agent,
+pub(super) struct AgentConnection {
+    pub(super) agent: Agent,
     conn: ConnId,
-    realtime: Realtime,
-    agents: AgentService,
+    pub(super) realtime: Realtime,
+    pub(super) agents: AgentService,
     close: oneshot::Receiver<CloseSignal>,
     commands: Commands,
-}
-
-/// What is seen but not yet persisted, and the heartbeat limit.
-struct Pending {
-    /// Heartbeats fanned out to dashboards (`frames_per_second` a second).
-    bucket: TokenBucket,
-    /// Something to write (a heartbeat or a pong).
-    dirty: bool,
-    /// The latest status not yet written.
-    status: Option<Value>,
-    /// When the last write happened.
-    persisted: Option<Instant>,
-}
-
-impl Pending {
-    /// Whether a write is allowed now.
-    fn may_persist(&self) -> bool {
-        self.persisted
-            .is_none_or(|at| at.elapsed() >= PERSIST_EVERY)
-    }
 }
 
 /// An `async` block rather than an `async fn`: an `async fn` keeps a
@@ -267,16 +244,6 @@ fn run(
     }
 }
 
-/// Writes what is pending (`last_seen_at`, and the latest status).
-async fn persist(conn: &AgentConnection, pending: &mut Pending) {
-    let status = pending.status.take();
-    pending.dirty = false;
-    pending.persisted = Some(Instant::now());
-    if let Err(error) = conn.agents.seen(conn.agent.id, status.as_ref()).await {
-        tracing::warn!(%error, agent_id = %conn.agent.id, "could not record a heartbeat");
-    }
-}
-
 /// Handles one agent message; `Err` ends the connection with that close.
 async fn on_message(
     conn: &mut AgentConnection,
@@ -324,41 +291,4 @@ async fn on_text(
         AgentFrame::Heartbeat { status } => return heartbeat(conn, session, pending, status).await,
     };
     conn.commands.on_answer(who, session, &id, answered).await
-}
-
-/// A heartbeat: its status is kept for `last_status` and (thinned out)
-/// shown to dashboards.
-async fn heartbeat(
-    conn: &AgentConnection,
-    session: &mut Outgoing,
-    pending: &mut Pending,
-    status: Value,
-) -> Result<(), Closed> {
-    let status = match Attributes::parse(status, "status") {
-        Ok(status) => status.to_value(),
-        Err(error) => {
-            return session
-                .text(frames::error(
-                    "bad_request",
-                    &format!("status {}", error.message),
-                    "heartbeat",
-                ))
-                .await;
-        }
-    };
-    // Every heartbeat counts for `last_status`; dashboards get at
-    // most `frames_per_second` of them a second from one agent.
-    if !conn.realtime.config.rate_limit || pending.bucket.take() {
-        let data = json!({
-            "agent_id": conn.agent.id.0,
-            "status": status,
-            "last_seen_at": Timestamp::now().to_string(),
-        });
-        conn.realtime
-            .hub
-            .agent_live(conn.agent.id, conn.agent.owner_id, "agent.heartbeat", data);
-    }
-    pending.status = Some(status);
-    pending.dirty = true;
-    Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod agent;
 mod agent_commands;
+mod agent_heartbeat;
 mod bucket;
 pub mod frames;
 mod header;

@@ -151,6 +151,9 @@ async fn unacknowledged_commands_come_again_in_order_within_the_cap(app: &TestAp
     let extra: Vec<Value> = until_pong(&mut socket).await;
     assert!(extra.iter().all(|f| f["type"] != "command"), "{extra:?}");
     send(&mut socket, json!({"type": "ack", "id": ids[0]})).await;
+    // Dropped once the ack is recorded (an ack lost with the connection
+    // would rightly bring the command again).
+    status_becomes(app, &ada, &json!({"id": ids[0]}), "running").await;
     drop(socket);
 
     // Reconnected: the 15 unacknowledged again with the same ids; the
