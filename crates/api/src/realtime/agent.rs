@@ -73,7 +73,7 @@ enum AgentFrame {
 /// # Errors
 /// 401 `unauthorized`, 400 for a request that is no WebSocket handshake.
 #[utoipa::path(get, path = "/ws/agent", tag = "realtime",
-    description = "An agent's connection (JSON text frames: heartbeat/ping from the agent; pong/error from the server). Authenticate with the agent token: `Authorization: Bearer`, `?access_token=` or the subprotocols `bearer, <token>` (answered with `Sec-WebSocket-Protocol: bearer`). While connected the agent is `online`; a second connection of the same agent replaces the first (close 1008 `replaced`); rotating the token closes it (1008 `unauthorized`). See docs/realtime.md.",
+    description = "An agent's connection (JSON text frames: heartbeat/ping/ack/progress/result from the agent; command/cancel/pong/error from the server). Authenticate with the agent token: `Authorization: Bearer`, `?access_token=` or the subprotocols `bearer, <token>` (answered with `Sec-WebSocket-Protocol: bearer`). While connected the agent is `online`; a second connection of the same agent replaces the first (close 1008 `replaced`); rotating the token closes it (1008 `unauthorized`). See docs/realtime.md and, for commands, docs/agents.md.",
     security(("bearer" = [])),
     params(("access_token" = Option<String>, Query, description = "The agent token, for clients that cannot set headers")),
     responses(
