@@ -273,6 +273,7 @@ async fn commands_cross_instances_over_redis() {
     let frame = next_of(&mut socket, "command").await;
     let took = started.elapsed();
     assert_eq!(frame["id"], command["id"]);
+    eprintln!("a command crossed instances in {took:?}");
     assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
     let result = json!({"type": "result", "id": command["id"], "ok": true, "data": {"x": 1}});
     send(&mut socket, result).await;
