@@ -18,6 +18,7 @@ mod m20261126_000007_event_seqs;
 mod m20261126_000008_event_watermark;
 mod m20261207_000009_drop_agent_instance;
 mod m20261207_000010_mail_outbox;
+mod m20261207_000020_agent_commands;
 
 /// The list of migrations, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_event_watermark::Migration),
             Box::new(m20261207_000009_drop_agent_instance::Migration),
             Box::new(m20261207_000010_mail_outbox::Migration),
+            Box::new(m20261207_000020_agent_commands::Migration),
         ]
     }
 }

@@ -5,7 +5,8 @@ use crate::problem::{Problem, ProblemField};
 use crate::routes::agents::bodies::{
     AgentBody, AgentCreatedBody, AgentPage, AgentPatchRequest, AgentRequest, AgentTokenBody,
 };
-use crate::routes::{account_mail, agents, auth, health, items, oauth, users};
+use crate::routes::commands::bodies::{CommandBody, CommandPage, CommandRequest};
+use crate::routes::{account_mail, agents, auth, commands, health, items, oauth, users};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::path::Operation;
 
@@ -30,6 +31,7 @@ use security::SecuritySchemes;
         items::create, items::list, items::get, items::patch, items::put, items::delete,
         agents::create, agents::list, agents::get, agents::patch, agents::put, agents::delete,
         agents::patch_metadata, agents::rotate_token,
+        commands::create, commands::list, commands::get, commands::cancel,
         health::live, health::ready, crate::metrics::scrape, crate::realtime::upgrade::ws,
         crate::realtime::agent::ws_agent, crate::realtime::stream::stream,
         crate::routes::chat::publish,
@@ -44,6 +46,7 @@ use security::SecuritySchemes;
         items::ItemBody, items::ItemPage, items::ItemRequest, items::ItemPatchRequest,
         AgentBody, AgentCreatedBody, AgentTokenBody, AgentPage, AgentRequest, AgentPatchRequest,
         crate::routes::chat::ChatMessageRequest,
+        CommandBody, CommandPage, CommandRequest,
     )),
     modifiers(&SecuritySchemes, &ProblemExamples),
     tags(
@@ -51,6 +54,7 @@ use security::SecuritySchemes;
         (name = "users", description = "The caller's account and user management"),
         (name = "items", description = "Items: CRUD with ETags, merge-patch, idempotent creates, keyset pages"),
         (name = "agents", description = "Agents: registry with tokens shown once, merge-patch and JSON Patch metadata, metadata filters"),
+        (name = "commands", description = "Commands: work sent to an agent, its live progress and its result"),
         (name = "operations", description = "Health and metrics"),
         (name = "realtime", description = "The WebSocket gateway, the event stream and chat over HTTP"),
     )

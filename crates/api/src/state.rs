@@ -4,8 +4,8 @@ use crate::metrics::MetricsSource;
 use crate::middleware::rate_limit::RateLimits;
 use async_trait::async_trait;
 use domain::services::{
-    AccountService, AgentService, AuthService, IdempotencyService, ItemService, OAuthService,
-    UserService,
+    AccountService, AgentService, AuthService, CommandService, IdempotencyService, ItemService,
+    OAuthService, UserService,
 };
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub items: ItemService,
     /// Agent use cases.
     pub agents: AgentService,
+    /// Commands sent to agents.
+    pub commands: CommandService,
     /// Idempotency keys for creates.
     pub idempotency: IdempotencyService,
     /// Sign-in through OAuth / OpenID Connect providers.

@@ -26,6 +26,6 @@ pub use hasher::Argon2Hasher;
 pub use jwt::{JwtAlgorithm, JwtIssuer};
 pub use oauth::{OAuthProviders, ProviderConfig, ProviderEndpoints};
 pub use repos::{
-    SeaAccounts, SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaOutbox,
-    SeaPendingLogins, SeaSessions, SeaUsers,
+    SeaAccounts, SeaAgents, SeaCommands, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems,
+    SeaOutbox, SeaPendingLogins, SeaSessions, SeaUsers,
 };

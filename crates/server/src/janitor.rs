@@ -1,10 +1,10 @@
 //! Housekeeping: prunes dead sessions, expired idempotency records and
-//! OAuth states, and events past retention, and sets `offline` the agents left `online` by a
-//! crashed process.
+//! OAuth states, and events past retention, sets `offline` the agents left `online` by a
+//! crashed process, and expires and times out agent commands.
 
 use domain::model::Stream;
 use domain::ports::{Clock, EventLog, PendingLoginStore, SessionRepository};
-use domain::services::{AgentService, IdempotencyService};
+use domain::services::{AgentService, CommandService, IdempotencyService};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +19,10 @@ pub const KEEP_DEAD: time::Duration = time::Duration::days(1);
 /// live connection anywhere: a live one refreshes `last_seen_at` at least
 /// every few seconds (heartbeats and pongs, coalesced).
 pub const AGENT_GRACE: Duration = Duration::from_secs(10);
+
+/// How often commands past their TTL or deadline are finished (so a
+/// command times out at most this long after its `deadline_at`).
+pub const COMMAND_SWEEP: Duration = Duration::from_secs(1);
 
 /// What the janitor cleans.
 pub struct Janitor {
@@ -40,23 +44,32 @@ pub struct Janitor {
     pub agents: AgentService,
     /// Online agents not seen for this long are set `offline`.
     pub agent_silence: Duration,
+    /// Commands (TTLs and deadlines).
+    pub commands: CommandService,
 }
 
 impl Janitor {
     /// Runs forever: the cleaning every [`INTERVAL`], and the stale-agent
     /// check every half `agent_silence` (so a crashed instance's agents
     /// turn offline within about 1.5 × `agent_silence`); both first at
-    /// start-up. Failures are logged and retried next round. Deleting and
-    /// marking stale agents offline are idempotent, so several instances
-    /// running them at once is harmless.
+    /// start-up; commands every [`COMMAND_SWEEP`]. Failures are logged and
+    /// retried next round. Deleting, marking stale agents offline and
+    /// finishing due commands are idempotent (a command's change is
+    /// conditional on its version), so several instances running them at
+    /// once is harmless.
     pub async fn run(self) {
         let mut cleaning = tokio::time::interval(INTERVAL);
         let mut presence =
             tokio::time::interval((self.agent_silence / 2).max(Duration::from_secs(1)));
+        let mut commands = tokio::time::interval(COMMAND_SWEEP);
+        commands.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = cleaning.tick() => self.sweep().await,
                 _ = presence.tick() => self.sweep_agents().await,
+                _ = commands.tick() => {
+                    report("due commands", self.commands.sweep().await);
+                }
             }
         }
     }

@@ -96,6 +96,7 @@ impl Application {
             accounts: services.accounts,
             items: services.items,
             agents: services.agents.clone(),
+            commands: services.commands.clone(),
             idempotency: services.idempotency.clone(),
             oauth: services.oauth,
             dependencies,
@@ -142,6 +143,7 @@ impl Application {
                     event_retention: settings.event_retention,
                     events_per_stream: settings.event_retention_per_room,
                     agents: services.agents,
+                    commands: services.commands,
                     agent_silence: realtime.config.idle_timeout + janitor::AGENT_GRACE,
                 }
                 .run(),
@@ -343,6 +345,7 @@ fn realtime_config(settings: &Settings) -> RealtimeConfig {
         max_connections_per_user: ws.max_connections_per_user,
         rate_limit: settings.rate_limits.enabled,
         frames_per_second: 20,
+        agent_max_in_flight: ws.agent_max_in_flight,
     }
 }
 

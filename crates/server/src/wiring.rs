@@ -5,13 +5,13 @@ use anyhow::Context;
 use domain::model::{ProviderName, SecretKey};
 use domain::ports::{EventLog, Notifier, SystemClock};
 use domain::services::{
-    AccountService, AgentService, AuthService, AuthSettings, IdempotencyService, ItemService,
-    MailTemplates, OAuthService, Ports, UserService,
+    AccountService, AgentService, AuthService, AuthSettings, CommandService, IdempotencyService,
+    ItemService, MailTemplates, OAuthService, Ports, UserService,
 };
 use infra::{
     Argon2Hasher, Db, JwtIssuer, OAuthProviders, ProviderConfig, ProviderEndpoints, SeaAccounts,
-    SeaAgents, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins, SeaSessions,
-    SeaUsers,
+    SeaAgents, SeaCommands, SeaEventLog, SeaIdempotency, SeaIdentities, SeaItems, SeaPendingLogins,
+    SeaSessions, SeaUsers,
 };
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -28,6 +28,8 @@ pub struct Services {
     pub items: ItemService,
     /// Agents.
     pub agents: AgentService,
+    /// Commands sent to agents.
+    pub commands: CommandService,
     /// Idempotency keys.
     pub idempotency: IdempotencyService,
     /// Sign-in through OAuth / OpenID Connect providers.
@@ -62,6 +64,7 @@ pub fn services(
         sessions: Arc::new(SeaSessions::new(db.clone())),
         items: Arc::new(SeaItems::new(db.clone())),
         agents: Arc::new(SeaAgents::new(db.clone())),
+        commands: Arc::new(SeaCommands::new(db.clone())),
         idempotency: Arc::new(SeaIdempotency::new(db.clone())),
         identities: Arc::new(SeaIdentities::new(db.clone())),
         pending_logins: Arc::new(SeaPendingLogins::new(db.clone())),
@@ -93,6 +96,7 @@ pub fn services(
         users: UserService::new(ports.clone()),
         items: ItemService::new(ports.clone()),
         agents: AgentService::new(ports.clone()),
+        commands: CommandService::new(ports.clone()),
         idempotency: IdempotencyService::new(ports.clone(), secret),
         ports,
     })

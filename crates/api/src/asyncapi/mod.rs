@@ -14,7 +14,9 @@ use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
 /// The server frames an agent receives.
-const AGENT_SERVER_FRAMES: [&str; 2] = ["pong", "error"];
+const AGENT_SERVER_FRAMES: [&str; 4] = ["command", "cancel", "pong", "error"];
+/// The server frames only agents get.
+const AGENT_ONLY_FRAMES: [&str; 2] = ["command", "cancel"];
 /// The server frames that become stream events (`pong` and `error` don't:
 /// a stream sends nothing back and is refused before it starts).
 const STREAM_FRAMES: [&str; 4] = ["joined", "event", "message", "presence"];
@@ -101,7 +103,10 @@ pub fn document() -> Value {
             message(&tag, "from the client", payload),
         );
     }
-    for (tag, payload) in &server_frames {
+    for (tag, payload) in server_frames
+        .iter()
+        .filter(|(t, _)| !AGENT_ONLY_FRAMES.contains(&t.as_str()))
+    {
         ws.add(
             format!("server.{tag}"),
             false,

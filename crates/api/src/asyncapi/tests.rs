@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::realtime::stream::events::OWN_EVENTS;
+use domain::model::{CommandId, JsonObject};
 
 /// Every variant's `type` tag. A new variant breaks the build here
 /// until it is listed: the test below then checks the document has it.
@@ -18,6 +19,9 @@ fn agent_tag(frame: &AgentFrame) -> &'static str {
     match frame {
         AgentFrame::Heartbeat { .. } => "heartbeat",
         AgentFrame::Ping { .. } => "ping",
+        AgentFrame::Ack { .. } => "ack",
+        AgentFrame::Progress { .. } => "progress",
+        AgentFrame::Result { .. } => "result",
     }
 }
 
@@ -28,6 +32,8 @@ fn server_tag(frame: &ServerFrame<'_>) -> &'static str {
         ServerFrame::Message { .. } => "message",
         ServerFrame::Presence { .. } => "presence",
         ServerFrame::Pong { .. } => "pong",
+        ServerFrame::Command { .. } => "command",
+        ServerFrame::Cancel { .. } => "cancel",
         ServerFrame::Error { .. } => "error",
     }
 }
@@ -51,9 +57,21 @@ fn samples() -> (Vec<ClientFrame>, Vec<AgentFrame>, Vec<ServerFrame<'static>>) {
         AgentFrame::Heartbeat {
             status: data.clone(),
         },
-        AgentFrame::Ping { id: data },
+        AgentFrame::Ping { id: data.clone() },
+        AgentFrame::Ack { id: "x".into() },
+        AgentFrame::Progress {
+            id: "x".into(),
+            data: data.clone(),
+        },
+        AgentFrame::Result {
+            id: "x".into(),
+            ok: true,
+            data: None,
+            error: None,
+        },
     ];
     static NULL: Value = Value::Null;
+    static ARGS: std::sync::LazyLock<JsonObject> = std::sync::LazyLock::new(JsonObject::default);
     let server = vec![
         ServerFrame::Joined {
             room: "items",
@@ -76,6 +94,15 @@ fn samples() -> (Vec<ClientFrame>, Vec<AgentFrame>, Vec<ServerFrame<'static>>) {
             leaves: &[],
         },
         ServerFrame::Pong { id: &NULL },
+        ServerFrame::Command {
+            id: CommandId(uuid::Uuid::nil()),
+            name: "echo",
+            args: &ARGS,
+            deadline_at: None,
+        },
+        ServerFrame::Cancel {
+            id: CommandId(uuid::Uuid::nil()),
+        },
         ServerFrame::Error {
             code: "x",
             message: "x",
@@ -111,7 +138,11 @@ fn every_frame_type_is_a_message_of_its_channels() {
         let tag = server_tag(frame);
         let encoded: Value = serde_json::from_str(&frame.encode()).expect("json");
         assert_eq!(encoded["type"], tag, "the tag is what the server sends");
-        assert!(ws.contains(&tag.to_owned()), "/ws lacks {tag}");
+        let agent_only = AGENT_ONLY_FRAMES.contains(&tag);
+        assert_eq!(ws.contains(&tag.to_owned()), !agent_only, "/ws: {tag}");
+        if AGENT_SERVER_FRAMES.contains(&tag) {
+            assert!(agent_ws.contains(&tag.to_owned()), "/ws/agent lacks {tag}");
+        }
         let streamed = STREAM_FRAMES.contains(&tag) || stream.contains(&tag.to_owned());
         assert_eq!(streamed, STREAM_FRAMES.contains(&tag), "stream: {tag}");
     }
@@ -124,7 +155,11 @@ fn every_frame_type_is_a_message_of_its_channels() {
     let counts = (ws.len(), agent_ws.len(), stream.len());
     assert_eq!(
         counts,
-        (client.len() + server.len(), agent.len() + 2, 6),
+        (
+            client.len() + server.len() - AGENT_ONLY_FRAMES.len(),
+            agent.len() + AGENT_SERVER_FRAMES.len(),
+            6
+        ),
         "no stray message"
     );
 }

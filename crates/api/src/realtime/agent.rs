@@ -2,11 +2,14 @@
 //! token; while it is open the agent is `online`. Heartbeats update
 //! `last_status` / `last_seen_at` (persisted at most once per
 //! [`PERSIST_EVERY`]) and reach dashboards as live-only `agent.heartbeat`.
+//! Commands travel on it too ([`super::agent_commands`]).
 
 use super::Realtime;
+use super::agent_commands::{Answered, Commands};
+use super::agent_heartbeat::{PERSIST_EVERY, Pending, heartbeat, persist};
 use super::bucket::TokenBucket;
 use super::frames;
-use super::hub::{CloseSignal, ConnId};
+use super::hub::{AgentLink, CloseSignal, ConnId};
 use super::incoming::{self, Received};
 use super::outgoing::{Closed, Outgoing};
 use super::socket::{self, CloseCode, CloseReason, Incoming, Message};
@@ -15,16 +18,12 @@ use crate::error::ApiError;
 use crate::middleware::link_to_request;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::model::{Agent, JsonObject, Timestamp};
+use domain::model::Agent;
 use domain::services::AgentService;
 use serde::Deserialize;
-use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use serde_json::Value;
+use std::time::Instant;
 use tokio::sync::oneshot;
-
-/// Heartbeats and pongs are written to the database at most this often
-/// per connection; the latest status is kept in memory meanwhile.
-pub const PERSIST_EVERY: Duration = Duration::from_secs(5);
 
 /// A frame from an agent.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -43,6 +42,31 @@ pub enum AgentFrame {
         #[schema(value_type = Value)]
         id: Value,
     },
+    /// The agent has the command `id`.
+    Ack {
+        /// The command.
+        id: String,
+    },
+    /// How far the command `id` got (live only).
+    Progress {
+        /// The command.
+        id: String,
+        /// A JSON object.
+        data: Value,
+    },
+    /// The command `id` finished.
+    Result {
+        /// The command.
+        id: String,
+        /// Success or failure.
+        ok: bool,
+        /// The result object (success).
+        #[serde(default)]
+        data: Option<Value>,
+        /// `{message}` (failure).
+        #[serde(default)]
+        error: Option<Value>,
+    },
 }
 
 /// Upgrades to a WebSocket for an agent with a valid agent token (not a
@@ -51,7 +75,7 @@ pub enum AgentFrame {
 /// # Errors
 /// 401 `unauthorized`, 400 for a request that is no WebSocket handshake.
 #[utoipa::path(get, path = "/ws/agent", tag = "realtime",
-    description = "An agent's connection (JSON text frames: heartbeat/ping from the agent; pong/error from the server). Authenticate with the agent token: `Authorization: Bearer`, `?access_token=` or the subprotocols `bearer, <token>` (answered with `Sec-WebSocket-Protocol: bearer`). While connected the agent is `online`; a second connection of the same agent replaces the first (close 1008 `replaced`); rotating the token closes it (1008 `unauthorized`). See docs/realtime.md.",
+    description = "An agent's connection (JSON text frames: heartbeat/ping/ack/progress/result from the agent; command/cancel/pong/error from the server). Authenticate with the agent token: `Authorization: Bearer`, `?access_token=` or the subprotocols `bearer, <token>` (answered with `Sec-WebSocket-Protocol: bearer`). While connected the agent is `online`; a second connection of the same agent replaces the first (close 1008 `replaced`); rotating the token closes it (1008 `unauthorized`). See docs/realtime.md and, for commands, docs/agents.md.",
     security(("bearer" = [])),
     params(("access_token" = Option<String>, Query, description = "The agent token, for clients that cannot set headers")),
     responses(
@@ -69,7 +93,13 @@ pub async fn ws_agent(
     let agent = state.agents.authenticate(&token).await?;
     let response = handshake(&req, &source)?;
     let (close, close_rx) = oneshot::channel();
-    let conn = realtime.hub.agent_connect(agent.id, close).await;
+    let (commands, events) = tokio::sync::mpsc::unbounded_channel();
+    let link = AgentLink {
+        agent: agent.id,
+        close,
+        commands,
+    };
+    let conn = realtime.hub.agent_connect(link).await;
     let online = match state.agents.connected(agent.id).await {
         Ok(Some(online)) => online,
         Ok(None) => {
@@ -87,6 +117,11 @@ pub async fn ws_agent(
         realtime: realtime.get_ref().clone(),
         agents: state.agents.clone(),
         close: close_rx,
+        commands: Commands::new(
+            state.commands.clone(),
+            realtime.config.agent_max_in_flight,
+            events,
+        ),
     };
     let span = tracing::info_span!(
         parent: None,
@@ -104,32 +139,13 @@ pub async fn ws_agent(
 }
 
 /// Everything one agent connection needs.
-struct AgentConnection {
-    agent: Agent,
+pub(super) struct AgentConnection {
+    pub(super) agent: Agent,
     conn: ConnId,
-    realtime: Realtime,
-    agents: AgentService,
+    pub(super) realtime: Realtime,
+    pub(super) agents: AgentService,
     close: oneshot::Receiver<CloseSignal>,
-}
-
-/// What is seen but not yet persisted, and the heartbeat limit.
-struct Pending {
-    /// Heartbeats fanned out to dashboards (`frames_per_second` a second).
-    bucket: TokenBucket,
-    /// Something to write (a heartbeat or a pong).
-    dirty: bool,
-    /// The latest status not yet written.
-    status: Option<Value>,
-    /// When the last write happened.
-    persisted: Option<Instant>,
-}
-
-impl Pending {
-    /// Whether a write is allowed now.
-    fn may_persist(&self) -> bool {
-        self.persisted
-            .is_none_or(|at| at.elapsed() >= PERSIST_EVERY)
-    }
+    commands: Commands,
 }
 
 /// An `async` block rather than an `async fn`: an `async fn` keeps a
@@ -158,17 +174,30 @@ fn run(
         let flush = tokio::time::sleep(PERSIST_EVERY);
         tokio::pin!(flush);
         let mut armed = false;
+        let mut ending: Option<Option<CloseReason>> = None;
+        if conn.commands.pump(&conn.agent, &mut session).await.is_err() {
+            ending = Some(None);
+        }
         let ending: Option<CloseReason> = loop {
+            if let Some(ending) = ending.take() {
+                break ending;
+            }
             tokio::select! {
                 biased;
                 signal = &mut conn.close => break incoming::ordered_close(signal),
+                Some(event) = conn.commands.events.recv() => {
+                    let agent = &conn.agent;
+                    if conn.commands.on_event(agent, &mut session, &event).await.is_err() {
+                        break None;
+                    }
+                }
                 item = stream.recv() => {
                     let step = match incoming::received(item) {
                         Ok(message) => {
                             last_heard = Instant::now();
                             // Boxed: the idle connection's future stays
                             // small; messages are rare.
-                            Box::pin(on_message(&conn, &mut session, &mut pending, message)).await
+                            Box::pin(on_message(&mut conn, &mut session, &mut pending, message)).await
                         }
                         Err(ending) => Err(ending),
                     };
@@ -217,19 +246,9 @@ fn run(
     }
 }
 
-/// Writes what is pending (`last_seen_at`, and the latest status).
-async fn persist(conn: &AgentConnection, pending: &mut Pending) {
-    let status = pending.status.take();
-    pending.dirty = false;
-    pending.persisted = Some(Instant::now());
-    if let Err(error) = conn.agents.seen(conn.agent.id, status.as_ref()).await {
-        tracing::warn!(%error, agent_id = %conn.agent.id, "could not record a heartbeat");
-    }
-}
-
 /// Handles one agent message; `Err` ends the connection with that close.
 async fn on_message(
-    conn: &AgentConnection,
+    conn: &mut AgentConnection,
     session: &mut Outgoing,
     pending: &mut Pending,
     message: Message,
@@ -247,7 +266,7 @@ async fn on_message(
 }
 
 async fn on_text(
-    conn: &AgentConnection,
+    conn: &mut AgentConnection,
     session: &mut Outgoing,
     pending: &mut Pending,
     text: &str,
@@ -260,36 +279,18 @@ async fn on_text(
                 .await;
         }
     };
-    match frame {
-        AgentFrame::Ping { id } => session.text(frames::pong(&id)).await,
-        AgentFrame::Heartbeat { status } => {
-            let status = match JsonObject::parse(status, "status") {
-                Ok(status) => status.to_value(),
-                Err(error) => {
-                    return session
-                        .text(frames::error(
-                            "bad_request",
-                            &format!("status {}", error.message),
-                            "heartbeat",
-                        ))
-                        .await;
-                }
-            };
-            // Every heartbeat counts for `last_status`; dashboards get at
-            // most `frames_per_second` of them a second from one agent.
-            if !conn.realtime.config.rate_limit || pending.bucket.take() {
-                let data = json!({
-                    "agent_id": conn.agent.id.0,
-                    "status": status,
-                    "last_seen_at": Timestamp::now().to_string(),
-                });
-                conn.realtime
-                    .hub
-                    .agent_heartbeat(conn.agent.id, conn.agent.owner_id, data);
-            }
-            pending.status = Some(status);
-            pending.dirty = true;
-            Ok(())
-        }
-    }
+    let who = (&conn.agent, &conn.realtime);
+    let (id, answered) = match frame {
+        AgentFrame::Ping { id } => return session.text(frames::pong(&id)).await,
+        AgentFrame::Ack { id } => (id, Answered::Ack),
+        AgentFrame::Progress { id, data } => (id, Answered::Progress(data)),
+        AgentFrame::Result {
+            id,
+            ok,
+            data,
+            error,
+        } => (id, Answered::Result { ok, data, error }),
+        AgentFrame::Heartbeat { status } => return heartbeat(conn, session, pending, status).await,
+    };
+    conn.commands.on_answer(who, session, &id, answered).await
 }

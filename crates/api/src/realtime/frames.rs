@@ -2,6 +2,7 @@
 //! once into a `ByteString` whose bytes every recipient shares.
 
 use bytestring::ByteString;
+use domain::model::{CommandId, JsonObject, Timestamp};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -127,6 +128,28 @@ pub enum ServerFrame<'a> {
         /// The ping's id.
         #[schema(value_type = Value)]
         id: &'a Value,
+    },
+    /// A command for the agent (`/ws/agent` only), sent again on every
+    /// (re)connection until it is acknowledged.
+    Command {
+        /// The command's id: an agent ignores one it already has.
+        #[schema(value_type = uuid::Uuid)]
+        id: CommandId,
+        /// What to run.
+        name: &'a str,
+        /// Its arguments.
+        #[schema(value_type = Object)]
+        args: &'a JsonObject,
+        /// When it times out without a result (RFC 3339).
+        #[schema(value_type = Option<String>, format = DateTime)]
+        deadline_at: Option<Timestamp>,
+    },
+    /// The command `id` was cancelled: the agent stops it (`/ws/agent`
+    /// only).
+    Cancel {
+        /// The command.
+        #[schema(value_type = uuid::Uuid)]
+        id: CommandId,
     },
     /// A refused frame or join, or `resync_required`; the connection stays.
     Error {

@@ -3,6 +3,8 @@
 //! the sequencer that turns committed events into live deliveries.
 
 pub mod agent;
+mod agent_commands;
+mod agent_heartbeat;
 mod bucket;
 pub mod frames;
 mod header;
@@ -48,6 +50,8 @@ pub struct RealtimeConfig {
     /// The `join`/`publish` (fanned-out heartbeat) limit per connection and
     /// second.
     pub frames_per_second: u32,
+    /// Commands per agent sent or running at once (`AGENT_MAX_IN_FLIGHT`).
+    pub agent_max_in_flight: u64,
 }
 
 impl Default for RealtimeConfig {
@@ -59,6 +63,7 @@ impl Default for RealtimeConfig {
             max_connections_per_user: 32,
             rate_limit: true,
             frames_per_second: 20,
+            agent_max_in_flight: 16,
         }
     }
 }

@@ -61,12 +61,14 @@ pub enum Broadcast {
         /// The agent.
         agent: Uuid,
     },
-    /// A live-only `agent.heartbeat`.
+    /// A live-only agent event (`agent.heartbeat`, `command.progress`).
     Heartbeat {
         /// The agent.
         agent: Uuid,
         /// Its owner (who, with admins, may see it).
         owner: Uuid,
+        /// The event's name.
+        event: String,
         /// The event's data.
         data: Value,
     },

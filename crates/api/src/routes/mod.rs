@@ -6,6 +6,7 @@ pub mod agents;
 pub mod auth;
 pub mod browser;
 pub mod chat;
+pub mod commands;
 pub mod console;
 pub mod health;
 pub mod items;
@@ -97,6 +98,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(web::resource("/chat/{name}/messages").route(web::post().to(chat::publish)))
             .service(web::resource("/stream").route(web::get().to(crate::realtime::stream::stream)))
+            .configure(commands::configure)
             .service(web::resource("/users/{id}").route(web::patch().to(users::admin_update)))
             .service(
                 web::resource("/users/{id}/sessions")

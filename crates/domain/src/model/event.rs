@@ -54,6 +54,10 @@ pub enum EventKind {
     AgentOnline,
     /// `agent.offline`: an agent's connection ended.
     AgentOffline,
+    /// `command.created`: a command was queued for an agent.
+    CommandCreated,
+    /// `command.updated`: a command's status changed.
+    CommandUpdated,
 }
 
 impl EventKind {
@@ -68,6 +72,8 @@ impl EventKind {
             Self::AgentDeleted => "agent.deleted",
             Self::AgentOnline => "agent.online",
             Self::AgentOffline => "agent.offline",
+            Self::CommandCreated => "command.created",
+            Self::CommandUpdated => "command.updated",
         }
     }
 

@@ -59,3 +59,7 @@ id_type!(
     /// Identifies an agent.
     AgentId
 );
+id_type!(
+    /// Identifies a command sent to an agent.
+    CommandId
+);

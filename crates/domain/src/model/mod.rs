@@ -3,6 +3,7 @@
 
 mod agent;
 mod client;
+mod command;
 mod event;
 mod fields;
 mod ids;
@@ -25,9 +26,13 @@ pub use agent::{
     Agent, AgentChange, AgentDraft, AgentName, AgentStatus, AgentToken, MetadataFilter,
 };
 pub use client::ClientInfo;
+pub use command::{
+    Command, CommandChange, CommandDraft, CommandStatus, CommandStep, DEFAULT_TIMEOUT_SECS,
+    DEFAULT_TTL_SECS, Refused, TIMEOUT_SECS, TTL_SECS, capable, command_name, seconds_in,
+};
 pub use event::{Event, EventKind, NewEvent, Stream};
 pub use fields::{Description, JsonObject, ObjectChange, merge_patch};
-pub use ids::{AgentId, ItemId, SessionId, UserId};
+pub use ids::{AgentId, CommandId, ItemId, SessionId, UserId};
 pub use item::{Item, ItemChange, ItemDraft, ItemName};
 pub use mail::{AccountToken, Mail, NewAccountToken, RedeemedToken, TokenPurpose};
 pub use metadata_patch::{MetadataPatch, PatchFailure};

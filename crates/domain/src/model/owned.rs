@@ -1,8 +1,10 @@
-//! What items and agents share as owned, versioned resources: an owner
+//! What items, agents and commands share as owned, versioned resources: an owner
 //! whose scope they live in, a version that is their ETag, the columns a
 //! keyset list sorts by, and the events that announce their changes.
 
-use super::{Agent, CursorValue, EventKind, Item, Name, NewEvent, SortField, Timestamp, UserId};
+use super::{
+    Agent, Command, CursorValue, EventKind, Item, Name, NewEvent, SortField, Timestamp, UserId,
+};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -20,6 +22,11 @@ pub trait OwnedResource: Serialize {
 
     /// Its identity, which also breaks ties in every sort.
     fn uuid(&self) -> Uuid;
+    /// What its events are about (their per-resource room): itself, or —
+    /// for a command — its agent.
+    fn about(&self) -> Uuid {
+        self.uuid()
+    }
     /// Its owner.
     fn owner(&self) -> UserId;
     /// 1 at creation, +1 on every change.
@@ -35,7 +42,7 @@ pub trait OwnedResource: Serialize {
     fn event(&self, kind: EventKind) -> NewEvent {
         NewEvent {
             kind,
-            resource_id: self.uuid(),
+            resource_id: self.about(),
             owner_id: self.owner(),
             data: serde_json::to_value(self).unwrap_or(Value::Null),
         }
@@ -44,7 +51,7 @@ pub trait OwnedResource: Serialize {
 
 /// Implements [`OwnedResource`] for entities that name these fields alike.
 macro_rules! owned_resource {
-    ($($entity:ty => $created:ident, $updated:ident, $deleted:ident);*) => {$(
+    ($($entity:ty => $created:ident, $updated:ident, $deleted:ident $(, about $about:ident)?);*) => {$(
         impl OwnedResource for $entity {
             const CREATED: EventKind = EventKind::$created;
             const UPDATED: EventKind = EventKind::$updated;
@@ -53,6 +60,9 @@ macro_rules! owned_resource {
             fn uuid(&self) -> Uuid {
                 self.id.0
             }
+            $(fn about(&self) -> Uuid {
+                self.$about.0
+            })?
             fn owner(&self) -> UserId {
                 self.owner_id
             }
@@ -78,5 +88,8 @@ macro_rules! owned_resource {
 
 owned_resource!(
     Item => ItemCreated, ItemUpdated, ItemDeleted;
-    Agent => AgentCreated, AgentUpdated, AgentDeleted
+    Agent => AgentCreated, AgentUpdated, AgentDeleted;
+    // A command is never deleted alone (it goes with its agent): no event
+    // of its own for that.
+    Command => CommandCreated, CommandUpdated, CommandUpdated, about agent_id
 );

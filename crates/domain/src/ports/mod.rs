@@ -6,6 +6,7 @@ mod accounts;
 mod agents;
 mod bus;
 mod clock;
+mod commands;
 mod events;
 mod hasher;
 mod idempotency;
@@ -23,6 +24,7 @@ pub use accounts::AccountStore;
 pub use agents::{AgentFilter, AgentRepository};
 pub use bus::{BusError, BusSink, MessageBus};
 pub use clock::{Clock, SystemClock};
+pub use commands::{CommandFilter, CommandRepository};
 pub use events::{EventFilter, EventLog, Released};
 pub use hasher::{HashError, PasswordHasher};
 pub use idempotency::{

@@ -4,6 +4,7 @@
 mod accounts;
 mod agents;
 mod auth;
+mod commands;
 mod idempotency;
 mod items;
 mod mail_templates;
@@ -15,6 +16,7 @@ mod users;
 pub use accounts::{AccountService, MAIL_THROTTLE};
 pub use agents::{AGENT_SORTS, AgentListQuery, AgentService};
 pub use auth::{AuthService, AuthSettings, RegisterInput};
+pub use commands::{Answer, COMMAND_SORTS, CommandListQuery, CommandService};
 pub use idempotency::{IdempotencyService, KEEP_FOR, STALE_AFTER};
 pub use items::{ITEM_SORTS, ItemListQuery, ItemService};
 pub use mail_templates::MailTemplates;

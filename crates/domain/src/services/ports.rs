@@ -1,9 +1,9 @@
 //! The set of ports the services are built from.
 
 use crate::ports::{
-    AccountStore, AgentRepository, Clock, EventLog, IdempotencyStore, IdentityRepository,
-    ItemRepository, Notifier, PasswordHasher, PendingLoginStore, SessionRepository, TokenIssuer,
-    UserRepository,
+    AccountStore, AgentRepository, Clock, CommandRepository, EventLog, IdempotencyStore,
+    IdentityRepository, ItemRepository, Notifier, PasswordHasher, PendingLoginStore,
+    SessionRepository, TokenIssuer, UserRepository,
 };
 use std::sync::Arc;
 
@@ -20,6 +20,8 @@ pub struct Ports {
     pub items: Arc<dyn ItemRepository>,
     /// Agent storage.
     pub agents: Arc<dyn AgentRepository>,
+    /// Command storage.
+    pub commands: Arc<dyn CommandRepository>,
     /// Idempotency records.
     pub idempotency: Arc<dyn IdempotencyStore>,
     /// Provider accounts linked to users.

@@ -4,6 +4,7 @@
 
 mod agents;
 mod clock;
+mod commands;
 mod events;
 mod hasher;
 mod idempotency;
@@ -20,6 +21,7 @@ mod users;
 
 pub use agents::InMemoryAgents;
 pub use clock::ManualClock;
+pub use commands::InMemoryCommands;
 pub use events::{InMemoryEvents, RecordingNotifier};
 pub use hasher::FakeHasher;
 pub use idempotency::InMemoryIdempotency;
@@ -34,8 +36,8 @@ pub use users::InMemoryUsers;
 
 use crate::model::SecretKey;
 use crate::services::{
-    AccountService, AgentService, AuthService, AuthSettings, IdempotencyService, ItemService,
-    MailTemplates, Ports, UserService,
+    AccountService, AgentService, AuthService, AuthSettings, CommandService, IdempotencyService,
+    ItemService, MailTemplates, Ports, UserService,
 };
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -54,6 +56,8 @@ pub struct TestDomain {
     pub items: ItemService,
     /// Agent use cases.
     pub agents: AgentService,
+    /// Command use cases.
+    pub commands: CommandService,
     /// Idempotency keys.
     pub idempotency: IdempotencyService,
     /// The adapters, for inspection.
@@ -82,6 +86,7 @@ impl TestDomain {
             sessions: Arc::new(InMemorySessions::new(store.clone())),
             items: Arc::new(InMemoryItems::new(store.clone())),
             agents: Arc::new(InMemoryAgents::new(store.clone())),
+            commands: Arc::new(InMemoryCommands::new(store.clone())),
             idempotency: Arc::new(InMemoryIdempotency::new(store.clone())),
             identities: Arc::new(InMemoryIdentities::new(store.clone())),
             pending_logins: Arc::new(InMemoryPendingLogins::new(store.clone())),
@@ -103,6 +108,7 @@ impl TestDomain {
             users: UserService::new(ports.clone()),
             items: ItemService::new(ports.clone()),
             agents: AgentService::new(ports.clone()),
+            commands: CommandService::new(ports.clone()),
             idempotency: IdempotencyService::new(ports.clone(), secret),
             ports,
             clock,

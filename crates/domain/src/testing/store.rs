@@ -3,7 +3,7 @@
 
 use super::table::Rows;
 use crate::model::{
-    Agent, ClientInfo, Event, Item, LinkedIdentity, NewEvent, PasswordHash, PendingLogin,
+    Agent, ClientInfo, Command, Event, Item, LinkedIdentity, NewEvent, PasswordHash, PendingLogin,
     RefreshRecord, SessionState, Timestamp, TokenHash, User,
 };
 use crate::ports::StoredResponse;
@@ -35,7 +35,7 @@ pub(super) struct IdempotencyRow {
 }
 
 /// Every table, each behind one lock taken in this order: users,
-/// identities, sessions, refresh tokens, items, agents, idempotency,
+/// identities, sessions, refresh tokens, items, agents, commands, idempotency,
 /// pending logins.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -44,6 +44,7 @@ pub struct MemoryStore {
     pub(super) refresh: Mutex<HashMap<Vec<u8>, RefreshRecord>>,
     pub(super) items: Rows<Item, ()>,
     pub(super) agents: Rows<Agent, TokenHash>,
+    pub(super) commands: Rows<Command, ()>,
     pub(super) idempotency: Mutex<HashMap<(Uuid, &'static str, String), IdempotencyRow>>,
     pub(super) events: Mutex<EventRows>,
     pub(super) identities: Mutex<HashMap<(String, String), LinkedIdentity>>,

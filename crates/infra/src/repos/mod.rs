@@ -4,6 +4,8 @@
 mod accounts;
 mod agent_sql;
 mod agents;
+mod command_sql;
+mod commands;
 mod convert;
 mod event_sql;
 mod events;
@@ -25,6 +27,7 @@ mod writes;
 
 pub use accounts::SeaAccounts;
 pub use agents::SeaAgents;
+pub use commands::SeaCommands;
 pub use events::SeaEventLog;
 pub use idempotency::SeaIdempotency;
 pub use items::SeaItems;

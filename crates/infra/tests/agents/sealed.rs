@@ -9,9 +9,9 @@ use domain::ports::{
 };
 use domain::services::{IdempotencyService, Ports};
 use domain::testing::{
-    FakeHasher, FakeTokens, InMemoryAccounts, InMemoryEvents, InMemoryIdentities, InMemoryItems,
-    InMemoryMailer, InMemoryPendingLogins, InMemorySessions, InMemoryUsers, ManualClock,
-    MemoryStore,
+    FakeHasher, FakeTokens, InMemoryAccounts, InMemoryCommands, InMemoryEvents, InMemoryIdentities,
+    InMemoryItems, InMemoryMailer, InMemoryPendingLogins, InMemorySessions, InMemoryUsers,
+    ManualClock, MemoryStore,
 };
 use infra::{Db, SeaAgents, SeaIdempotency, migrate};
 use sea_orm::{ConnectionTrait, Statement};
@@ -34,6 +34,7 @@ fn service(db: &Db) -> IdempotencyService {
         sessions: Arc::new(InMemorySessions::new(store.clone())),
         items: Arc::new(InMemoryItems::new(store.clone())),
         agents: Arc::new(SeaAgents::new(db.clone())),
+        commands: Arc::new(InMemoryCommands::new(store.clone())),
         idempotency: Arc::new(SeaIdempotency::new(db.clone())),
         identities: Arc::new(InMemoryIdentities::new(store.clone())),
         pending_logins: Arc::new(InMemoryPendingLogins::new(store.clone())),
@@ -99,9 +100,10 @@ async fn agents_migration_goes_down_and_up(db: Db) {
     let ada = user(&db, "ada@example.com").await;
     let agents = SeaAgents::new(db.clone());
     store(&agents, &agent(ada, "before", json!({}), base_time())).await;
-    // Down past the mail outbox, agent instance, event watermark, event seqs, sequencer
-    // function and OAuth migrations to the agents one.
-    migrate::down(&db, 7).await.unwrap();
+    // Down past the agent commands, mail outbox, agent instance, event
+    // watermark, event seqs, sequencer function and OAuth migrations to the
+    // agents one.
+    migrate::down(&db, 8).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     assert_eq!(
         status
@@ -117,6 +119,7 @@ async fn agents_migration_goes_down_and_up(db: Db) {
             "m20261126_000008_event_watermark",
             "m20261207_000009_drop_agent_instance",
             "m20261207_000010_mail_outbox",
+            "m20261207_000020_agent_commands",
         ]
     );
     let token = AgentToken::generate();

@@ -41,9 +41,10 @@ async fn ids_become_seqs_and_back(db: Db) {
     let before = whole(&log(&db).await, Stream::Items).await;
     assert_eq!(seqs(&before), [1, 2]);
 
-    // Down past the mail outbox and agent instance migrations to the
+    // Down past the agent commands, mail outbox and agent instance
+    // migrations to the
     // watermark one.
-    migrate::down(&db, 3).await.unwrap();
+    migrate::down(&db, 4).await.unwrap();
     let numbered = seq_table(&db).await;
     assert_eq!(numbered, [("items".to_owned(), 1), ("items".to_owned(), 2)]);
 

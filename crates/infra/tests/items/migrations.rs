@@ -17,9 +17,10 @@ async fn items_migration_goes_down_and_up(db: Db) {
         .await
         .unwrap();
 
-    // Down past the mail outbox, agent instance, event watermark, event seqs, sequencer
+    // Down past the agent commands, mail outbox, agent instance, event
+    // watermark, event seqs, sequencer
     // function, OAuth, agents and events migrations to the items one.
-    migrate::down(&db, 9).await.unwrap();
+    migrate::down(&db, 10).await.unwrap();
     let status = migrate::status(&db).await.unwrap();
     let applied: Vec<_> = status
         .iter()
@@ -38,6 +39,7 @@ async fn items_migration_goes_down_and_up(db: Db) {
             ("m20261126_000008_event_watermark", false),
             ("m20261207_000009_drop_agent_instance", false),
             ("m20261207_000010_mail_outbox", false),
+            ("m20261207_000020_agent_commands", false),
         ]
     );
     assert!(

@@ -7,7 +7,11 @@ use infra::testing::TestDatabase;
 use infra::{Db, InfraError, SeaUsers};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-on_both!(down_then_up_again, the_unused_agent_instance_column_is_gone);
+on_both!(
+    down_then_up_again,
+    the_unused_agent_instance_column_is_gone,
+    the_commands_table_comes_and_goes
+);
 
 async fn down_then_up_again(db: Db) {
     let applied: Vec<_> = [
@@ -21,6 +25,7 @@ async fn down_then_up_again(db: Db) {
         "m20261126_000008_event_watermark",
         "m20261207_000009_drop_agent_instance",
         "m20261207_000010_mail_outbox",
+        "m20261207_000020_agent_commands",
     ]
     .map(|name| MigrationState {
         name: name.into(),
@@ -56,16 +61,27 @@ async fn down_then_up_again(db: Db) {
 }
 
 /// Migration 000009 drops `agents.instance_id` (never used); its `down`
-/// (after the newer mail outbox's) brings the column back, and `up` drops
+/// (after the newer mail outbox's and agent commands') brings the column back, and `up` drops
 /// it again.
 async fn the_unused_agent_instance_column_is_gone(db: Db) {
     let backend = db.connection().get_database_backend();
     let select = || Statement::from_string(backend, "SELECT instance_id FROM agents");
     assert!(db.connection().query_all_raw(select()).await.is_err());
-    migrate::down(&db, 2).await.unwrap();
+    migrate::down(&db, 3).await.unwrap();
     db.connection().query_all_raw(select()).await.unwrap();
     migrate::up(&db, None).await.unwrap();
     assert!(db.connection().query_all_raw(select()).await.is_err());
+}
+
+/// Migration 000020 adds `commands`; its `down` drops the table.
+async fn the_commands_table_comes_and_goes(db: Db) {
+    let backend = db.connection().get_database_backend();
+    let select = || Statement::from_string(backend, "SELECT id, status FROM commands");
+    db.connection().query_all_raw(select()).await.unwrap();
+    migrate::down(&db, 1).await.unwrap();
+    assert!(db.connection().query_all_raw(select()).await.is_err());
+    migrate::up(&db, None).await.unwrap();
+    db.connection().query_all_raw(select()).await.unwrap();
 }
 
 /// Instances starting together queue on the advisory lock: every one

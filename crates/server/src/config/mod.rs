@@ -77,6 +77,8 @@ pub struct WebSocketSettings {
     pub send_queue: usize,
     /// `WS_MAX_CONNECTIONS_PER_USER`.
     pub max_connections_per_user: usize,
+    /// `AGENT_MAX_IN_FLIGHT`: commands per agent sent or running at once.
+    pub agent_max_in_flight: u64,
 }
 
 /// One OAuth provider of `OAUTH_PROVIDERS`.
@@ -199,6 +201,7 @@ impl Settings {
             idle_timeout: src.seconds("WS_IDLE_TIMEOUT_SECS", 45)?,
             send_queue: src.positive("WS_SEND_QUEUE", 1024)?,
             max_connections_per_user: src.positive("WS_MAX_CONNECTIONS_PER_USER", 32)?,
+            agent_max_in_flight: src.positive("AGENT_MAX_IN_FLIGHT", 16)?,
         };
         let rate_limits = RateLimits {
             enabled: src.boolean("RATE_LIMIT_ENABLED", true)?,

@@ -92,6 +92,7 @@ fn bad_values_name_their_variable() {
         ("MAX_BODY_BYTES", "lots"),
         ("BODY_READ_TIMEOUT_SECS", "0"),
         ("WS_SEND_QUEUE", "0"),
+        ("AGENT_MAX_IN_FLIGHT", "0"),
         ("LOG_FORMAT", "xml"),
         ("RUST_LOG", "[[["),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost"),

@@ -18,6 +18,8 @@ mod auth;
 mod browser;
 mod cli;
 mod cluster;
+mod command_ws;
+mod commands;
 mod console;
 mod contract;
 mod cors;

@@ -105,14 +105,21 @@ enum Command {
     Revoke(UserId, Revoked),
     CloseAll(CloseSignal),
     Remote(Broadcast),
-    AgentConnect(
-        AgentId,
-        oneshot::Sender<CloseSignal>,
-        oneshot::Sender<ConnId>,
-    ),
+    AgentConnect(AgentLink, oneshot::Sender<ConnId>),
     AgentDisconnect(AgentId, ConnId),
-    AgentHeartbeat(AgentId, UserId, Value),
+    AgentLive(AgentId, UserId, &'static str, Value),
     AgentRevoke(AgentId),
+}
+
+/// An agent connection as the hub registers it.
+pub struct AgentLink {
+    /// The agent.
+    pub agent: AgentId,
+    /// Where to send a close.
+    pub close: oneshot::Sender<CloseSignal>,
+    /// Where the agent's `command.*` events go once released (they wake
+    /// the connection to send, re-read or cancel its commands).
+    pub commands: mpsc::UnboundedSender<Arc<Event>>,
 }
 
 /// A cloneable handle on the hub task.
@@ -213,15 +220,11 @@ impl Hub {
         self.send(Command::AgentRevoke(agent));
     }
 
-    /// Registers the connection of `agent`; any other connection of that
+    /// Registers the connection of an agent; any other connection of that
     /// agent, on any instance, is closed with 1008 `replaced`.
-    pub async fn agent_connect(
-        &self,
-        agent: AgentId,
-        close: oneshot::Sender<CloseSignal>,
-    ) -> ConnId {
+    pub async fn agent_connect(&self, link: AgentLink) -> ConnId {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::AgentConnect(agent, close, reply));
+        self.send(Command::AgentConnect(link, reply));
         answer.await.unwrap_or_default()
     }
 
@@ -230,10 +233,11 @@ impl Hub {
         self.send(Command::AgentDisconnect(agent, conn));
     }
 
-    /// A live-only `agent.heartbeat` (no seq, not logged) for the members
-    /// of `agents` and `agent:<id>` who may see the agent of `owner`.
-    pub fn agent_heartbeat(&self, agent: AgentId, owner: UserId, data: Value) {
-        self.send(Command::AgentHeartbeat(agent, owner, data));
+    /// A live-only event `name` (`agent.heartbeat`, `command.progress`: no
+    /// seq, not logged) for the members of `agents` and `agent:<id>` who
+    /// may see the agent of `owner`.
+    pub fn agent_live(&self, agent: AgentId, owner: UserId, name: &'static str, data: Value) {
+        self.send(Command::AgentLive(agent, owner, name, data));
     }
 
     /// A message that arrived through the bus.

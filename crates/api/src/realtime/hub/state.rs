@@ -1,7 +1,7 @@
 //! The hub's state and how each command changes it.
 
 use super::presence::Presence;
-use super::{Command, ConnId, Outbound, Registration, member_of};
+use super::{AgentLink, Command, ConnId, Outbound, Registration, member_of};
 use crate::realtime::frames::{self, Member};
 use crate::realtime::hub::CloseSignal;
 use crate::realtime::rooms::Room;
@@ -36,6 +36,9 @@ pub(super) struct Conn {
     rooms: HashSet<String>,
 }
 
+/// Where an agent connection's `command.*` events go.
+type AgentCommands = mpsc::UnboundedSender<Arc<Event>>;
+
 pub(super) struct State {
     max_per_user: usize,
     next_id: ConnId,
@@ -50,7 +53,7 @@ pub(super) struct State {
     /// This instance (agent connections are told apart by it).
     instance: Uuid,
     /// The agent connections of this instance: one per agent.
-    agents: HashMap<AgentId, (ConnId, oneshot::Sender<CloseSignal>)>,
+    agents: HashMap<AgentId, (ConnId, oneshot::Sender<CloseSignal>, AgentCommands)>,
 }
 
 impl State {
@@ -101,14 +104,19 @@ impl State {
                 for conn in all {
                     self.close(conn, signal);
                 }
-                for (_, (_, close)) in self.agents.drain() {
+                for (_, (_, close, _)) in self.agents.drain() {
                     let _ = close.send(signal);
                 }
             }
-            Command::AgentConnect(agent, close, reply) => {
+            Command::AgentConnect(link, reply) => {
                 self.next_id += 1;
                 let conn = self.next_id;
-                if let Some((_, old)) = self.agents.insert(agent, (conn, close)) {
+                let AgentLink {
+                    agent,
+                    close,
+                    commands,
+                } = link;
+                if let Some((_, old, _)) = self.agents.insert(agent, (conn, close, commands)) {
                     let _ = old.send(REPLACED);
                 }
                 let _ = reply.send(conn);
@@ -119,13 +127,14 @@ impl State {
                 });
             }
             Command::AgentDisconnect(agent, conn) => {
-                if self.agents.get(&agent).is_some_and(|(c, _)| *c == conn) {
+                if self.agents.get(&agent).is_some_and(|(c, _, _)| *c == conn) {
                     self.agents.remove(&agent);
                 }
             }
-            Command::AgentHeartbeat(agent, owner, data) => self.fan_out(Broadcast::Heartbeat {
+            Command::AgentLive(agent, owner, event, data) => self.fan_out(Broadcast::Heartbeat {
                 agent: agent.0,
                 owner: owner.0,
+                event: event.to_owned(),
                 data,
             }),
             Command::AgentRevoke(agent) => self.fan_out(Broadcast::AgentRevoke { agent: agent.0 }),
@@ -192,27 +201,31 @@ impl State {
                 conn,
             } => {
                 let agent = AgentId(agent);
-                let current = self.agents.get(&agent).map(|(c, _)| *c);
+                let current = self.agents.get(&agent).map(|(c, _, _)| *c);
                 if current.is_some_and(|c| instance != self.instance || c != conn)
-                    && let Some((_, close)) = self.agents.remove(&agent)
+                    && let Some((_, close, _)) = self.agents.remove(&agent)
                 {
                     let _ = close.send(REPLACED);
                 }
             }
             Broadcast::AgentRevoke { agent } => {
-                if let Some((_, close)) = self.agents.remove(&AgentId(agent)) {
+                if let Some((_, close, _)) = self.agents.remove(&AgentId(agent)) {
                     let _ = close.send(UNAUTHORIZED);
                 }
             }
-            Broadcast::Heartbeat { agent, owner, data } => {
+            Broadcast::Heartbeat {
+                agent,
+                owner,
+                event,
+                data,
+            } => {
                 let owner = UserId(owner);
                 let visible = move |c: &Conn| c.principal.scope().admits(owner);
                 for room in [
                     Stream::Agents.as_str().to_owned(),
                     Room::resource_room(Stream::Agents, agent),
                 ] {
-                    let frame =
-                        Outbound::frame(frames::live_event(&room, "agent.heartbeat", &data));
+                    let frame = Outbound::frame(frames::live_event(&room, &event, &data));
                     self.broadcast(&room, frame, visible);
                 }
             }
@@ -346,7 +359,12 @@ impl State {
         self.fan_out(Broadcast::Chat { room, from, data });
     }
 
-    fn deliver(&mut self, event: &Event) {
+    fn deliver(&mut self, event: &Arc<Event>) {
+        if event.kind.starts_with("command.")
+            && let Some((_, _, commands)) = self.agents.get(&AgentId(event.resource_id))
+        {
+            let _ = commands.send(Arc::clone(event));
+        }
         let seq = event.seq;
         let owner = event.owner_id;
         let visible = move |c: &Conn| c.principal.scope().admits(owner);
