@@ -20,6 +20,7 @@ use api::realtime::{Realtime, RealtimeConfig};
 use api::{ApiConfig, AppFactory, AppState, DependencyCheck, build_app};
 use async_trait::async_trait;
 use domain::ports::MessageBus;
+use domain::services::EventFeed;
 use infra::Db;
 use secrecy::ExposeSecret;
 use std::net::TcpListener;
@@ -60,7 +61,8 @@ impl Application {
             .context("applying pending migrations")?;
         let events = wiring::event_log(&db);
         events.open().await.context("opening the event log")?;
-        let (realtime, hub) = Realtime::new(realtime_config(&settings), events.clone());
+        let (realtime, hub) =
+            Realtime::new(realtime_config(&settings), EventFeed::new(events.clone()));
         let draining = Draining::default();
         let mut dependencies: Vec<Arc<dyn DependencyCheck>> = vec![
             Arc::new(DatabaseCheck(db.clone())),

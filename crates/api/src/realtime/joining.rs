@@ -10,7 +10,7 @@ use super::session::Connection;
 use domain::RepoError;
 use domain::model::{Event, Principal, Stream};
 use domain::ports::EventFilter;
-use domain::services::{AgentService, ItemService};
+use domain::services::{AgentService, ItemService, StreamPosition};
 
 /// Events replayed per log query.
 const REPLAY_BATCH: u64 = 1000;
@@ -46,7 +46,7 @@ pub(super) async fn join(
         session.release(Some((name, 0))).await?;
         return Ok(true);
     };
-    let (latest, pruned) = match start(&conn.realtime, stream).await {
+    let StreamPosition { latest, pruned } = match start(&conn.realtime, stream).await {
         Ok(start) => start,
         Err(error) => {
             tracing::warn!(%error, "event log unavailable for a join");
@@ -117,16 +117,16 @@ async fn replay(
 
 /// Waits until every event committed before the call is released to the
 /// hub ([`Realtime::caught_up`]), then reads the latest seq of `stream`
-/// and the highest lost to retention: `(latest, pruned)`.
+/// and the highest lost to retention.
 ///
 /// # Errors
 /// When the event log can't be read.
-pub(super) async fn start(realtime: &Realtime, stream: Stream) -> Result<(i64, i64), RepoError> {
+pub(super) async fn start(
+    realtime: &Realtime,
+    stream: Stream,
+) -> Result<StreamPosition, RepoError> {
     realtime.caught_up().await?;
-    Ok((
-        realtime.events.latest_seq(stream).await?,
-        realtime.events.pruned_through(stream).await?,
-    ))
+    realtime.events.position(stream).await
 }
 
 /// A replay of one room's events in (since, latest] that a principal may

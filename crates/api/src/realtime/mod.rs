@@ -22,7 +22,8 @@ pub mod upgrade;
 pub mod wire;
 
 use domain::model::{AgentId, UserId};
-use domain::ports::{EventLog, Notifier, Revoked};
+use domain::ports::{Notifier, Revoked};
+use domain::services::EventFeed;
 use hub::Hub;
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,19 +74,19 @@ impl Default for RealtimeConfig {
 pub struct Realtime {
     /// The hub.
     pub hub: Hub,
-    /// The event log, for replays.
-    pub events: Arc<dyn EventLog>,
+    /// The event log as live delivery reads it: releases and replays.
+    pub events: EventFeed,
     /// Settings.
     pub config: RealtimeConfig,
     kick: Arc<Notify>,
     /// How far this instance's sequencer has delivered the log to the hub
-    /// ([`EventLog::released_through`] after each release).
+    /// ([`EventFeed::released_through`] after each release).
     delivered: Arc<watch::Sender<i64>>,
 }
 
 impl Realtime {
     /// The hub handle plus its task (spawn it with [`hub::HubTask::run`]).
-    pub fn new(config: RealtimeConfig, events: Arc<dyn EventLog>) -> (Self, hub::HubTask) {
+    pub fn new(config: RealtimeConfig, events: EventFeed) -> (Self, hub::HubTask) {
         let kick = Arc::new(Notify::new());
         let (hub, task) = Hub::new(config.max_connections_per_user, kick.clone());
         let delivered = Arc::new(watch::Sender::new(events.released_through()));
@@ -107,7 +108,7 @@ impl Realtime {
         })
     }
 
-    /// The sequencer loop (spawn it, after [`EventLog::open`]): releases
+    /// The sequencer loop (spawn it, after the log is opened): releases
     /// committed events from the log and delivers them, when kicked and
     /// every `relay_every` (which also picks up events written by another
     /// instance, or whose writer crashed before kicking).

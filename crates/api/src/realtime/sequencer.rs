@@ -2,7 +2,7 @@
 //! and hands them to the hub in that order.
 
 use super::hub::Hub;
-use domain::ports::EventLog;
+use domain::services::EventFeed;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -18,7 +18,7 @@ const SETTLE_WAIT: Duration = Duration::from_millis(10);
 /// releases what the log can release and delivers it, then tells
 /// `delivered` how far the log is released.
 pub async fn run(
-    events: Arc<dyn EventLog>,
+    events: EventFeed,
     hub: Hub,
     kick: Arc<Notify>,
     delivered: Arc<watch::Sender<i64>>,

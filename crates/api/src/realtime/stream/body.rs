@@ -11,6 +11,7 @@ use crate::realtime::joining::{Replay, start};
 use crate::realtime::rooms::Room;
 use actix_web::web::{Bytes, BytesMut};
 use domain::model::{Event, Principal};
+use domain::services::StreamPosition;
 use futures_util::Stream;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -145,7 +146,7 @@ impl Body {
             let Some(stream) = room.stream() else {
                 return Some(event(None, "joined", &json!({"room": name, "seq": 0})));
             };
-            let (latest, pruned) = match start(realtime, stream).await {
+            let StreamPosition { latest, pruned } = match start(realtime, stream).await {
                 Ok(start) => start,
                 Err(error) => {
                     tracing::warn!(%error, "event log unavailable for a stream");
