@@ -1,5 +1,7 @@
-# The commands the README names. `make run` and `make test` are all a fresh
-# machine needs (a Rust toolchain); nothing else to install.
+# The commands the README names. `make run` needs only a Rust toolchain;
+# `make test` also needs python3 (Schemathesis and Playwright go into .venv/),
+# Node with npm (the AsyncAPI parser) and Chromium (installed from Debian by
+# .ci/run when missing).
 
 CARGO ?= cargo
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
