@@ -16,7 +16,7 @@
 //! let email = Email::parse("Ada@Example.com").unwrap();
 //! let password = Password::parse("correct horse battery").unwrap();
 //! let input = RegisterInput { email: email.clone(), password, display_name: None };
-//! domain.auth.register(input).await.unwrap();
+//! domain.accounts.register(input).await.unwrap();
 //!
 //! // A wrong password and an unknown email are the same error.
 //! let wrong = Password::parse("not the password").unwrap();
