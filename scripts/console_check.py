@@ -16,8 +16,7 @@ real server.
 3. Agents: a connected agent shows online with its heartbeat, then offline.
 4. Chat between two users with presence.
 5. An admin disables a user: that user's page shows they were signed out.
-6. The mail links (scripts/console_mail.py): a verification link verifies,
-   "Forgot password?" mails a reset link that sets a new password.
+6. The mail links (scripts/console_mail.py): verify, reset, confirm.
 
 With --screenshots, PNGs of the items, agents and chat pages go to DIR.
 The server runs on a free port with a fresh SQLite database in a scratch
@@ -284,8 +283,7 @@ def main():
             a.page.locator("#agents .badge", has_text="offline").wait_for()
             check(True, "the agent goes offline, live")
             admin_disables(bob, browser, server)
-            mail = Browser(browser, server.base)
-            mail_links(mail, server, PASSWORD)
+            mail_links(mail := Browser(browser, server.base), server, PASSWORD)
             mail.close()
             narrow(a)
             a.close()

@@ -43,7 +43,8 @@ wait_link.seen = set()
 
 def mail_links(side, server, password):
     """Register → the verification link verifies (once); forgot password →
-    the reset link sets a new password → sign in with it."""
+    the reset link sets a new password → sign in with it; an email change's
+    confirmation link confirms the new address, or shows it taken."""
     page, address = side.page, "cy@example.com"
     status, _ = call(server.base, "POST", "/api/v1/auth/register", {"email": address, "password": password})
     check(status == 201, "register over REST (a verification mail is sent)")
@@ -75,3 +76,18 @@ def mail_links(side, server, password):
     page.get_by_role("button", name="Sign in").click()
     page.locator("#create-item").wait_for()
     check(True, "signing in with the new password works")
+
+    status, pair = call(server.base, "POST", "/api/v1/auth/login", {"email": address, "password": new_password})
+    check(status == 200, "log in over REST with the new password")
+    for new, taken in (("cy.new@example.com", False), ("taken@example.com", True)):
+        status, _ = call(server.base, "PATCH", "/api/v1/users/me",
+                         {"email": new, "password": {"current": new_password}}, pair["access_token"])
+        check(status == 200, f"start an email change to {new}")
+        link = wait_link(server.work, new, "confirm-email")
+        if taken:
+            status, _ = call(server.base, "POST", "/api/v1/auth/register", {"email": new, "password": password})
+            check(status == 201, f"{new} is registered by someone else meanwhile")
+        page.goto(link)
+        expected = "taken by another account" if taken else f"Your address is now {new}"
+        expect(page.locator("#mail-link-result")).to_contain_text(expected)
+        check("token" not in page.url, f"the confirmation link shows: {expected}")
