@@ -16,6 +16,7 @@ real server.
 3. Agents: a connected agent shows online with its heartbeat, then offline.
 4. Chat between two users with presence.
 5. An admin disables a user: that user's page shows they were signed out.
+6. The mail links (scripts/console_mail.py): verify, reset, confirm.
 
 With --screenshots, PNGs of the items, agents and chat pages go to DIR.
 The server runs on a free port with a fresh SQLite database in a scratch
@@ -30,6 +31,7 @@ import tempfile
 from playwright.sync_api import expect, sync_playwright
 
 from browser_support import TIMEOUT_MS, Server, call, check, launch
+from console_mail import mail_links
 
 PASSWORD = "correct horse battery"
 # Fixed secrets, so tokens outlive the restart; rate limits as by default,
@@ -281,6 +283,8 @@ def main():
             a.page.locator("#agents .badge", has_text="offline").wait_for()
             check(True, "the agent goes offline, live")
             admin_disables(bob, browser, server)
+            mail_links(mail := Browser(browser, server.base), server, PASSWORD)
+            mail.close()
             narrow(a)
             a.close()
             browser.close()

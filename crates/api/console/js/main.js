@@ -7,6 +7,7 @@
 
 import { adoptRefreshToken, api, logout, onSignedOut, refresh } from "./api.js";
 import * as live from "./live.js";
+import { forgotPassword, openMailLink } from "./mail_links.js";
 import * as auth from "./pages/auth.js";
 import * as items from "./pages/items.js";
 import * as agents from "./pages/agents.js";
@@ -15,7 +16,7 @@ import * as account from "./pages/account.js";
 import * as users from "./pages/users.js";
 
 const PAGES = { items, agents, chat, account, users };
-const SIGNED_OUT_PAGES = { signin: auth.signIn, signup: auth.signUp };
+const SIGNED_OUT_PAGES = { signin: auth.signIn, signup: auth.signUp, forgot: forgotPassword };
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -88,7 +89,8 @@ function route() {
 }
 
 window.addEventListener("hashchange", () => {
-  route();
+  // Another mail link opened in the same tab changes only the fragment.
+  if (!openMailLink(main)) route();
   // Keyboard and screen-reader users start at the new page (unless the page
   // focused one of its fields itself).
   if (!main.contains(document.activeElement)) main.focus();
@@ -106,6 +108,8 @@ async function fromOAuthRedirect() {
 }
 
 async function boot() {
+  // A mail link (/console/verify-email#token=…) opens its own page only.
+  if (openMailLink(main)) return;
   document.getElementById("sign-out")?.remove();
   nav.append(signOutButton());
   try {

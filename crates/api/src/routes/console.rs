@@ -1,7 +1,8 @@
 //! `/console`: the web console, a few static files (HTML, CSS, JavaScript
 //! modules) compiled into the binary, so it works offline and needs no
 //! build step. The console is a single page: `/console` and `/console/`
-//! serve `index.html`, which routes by the URL fragment. Its policy is
+//! serve `index.html`, which routes by the URL fragment, and so do the
+//! paths mail links point at ([`MAIL_LINK_PAGES`]). Its policy is
 //! [`crate::middleware::SecurityHeaders`]' console CSP; rate limits never
 //! count these files ([`crate::middleware::rate_limit::Limited::for_path`]).
 
@@ -41,6 +42,7 @@ const ASSETS: &[Asset] = assets![
     ("js/api.js", JS),
     ("js/live.js", JS),
     ("js/ui.js", JS),
+    ("js/mail_links.js", JS),
     ("js/pages/auth.js", JS),
     ("js/pages/items.js", JS),
     ("js/pages/agents.js", JS),
@@ -48,6 +50,11 @@ const ASSETS: &[Asset] = assets![
     ("js/pages/account.js", JS),
     ("js/pages/users.js", JS),
 ];
+
+/// The paths under `/console/` that mail links open
+/// (`{FRONTEND_URL}/verify-email#token=…`, …): each serves the page, which
+/// reads the path and the token in the fragment.
+const MAIL_LINK_PAGES: &[&str] = &["verify-email", "reset-password", "confirm-email"];
 
 /// Registers `/console`, `/console/` and `/console/{file}`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -60,10 +67,15 @@ async fn index() -> HttpResponse {
     serve("index.html")
 }
 
-/// One file of the console (the page for an empty path); unknown → 404.
+/// One file of the console (the page for an empty path or a mail-link
+/// page); unknown → 404.
 async fn file(path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();
-    serve(if path.is_empty() { "index.html" } else { &path })
+    if path.is_empty() || MAIL_LINK_PAGES.contains(&path.as_str()) {
+        serve("index.html")
+    } else {
+        serve(&path)
+    }
 }
 
 fn serve(path: &str) -> HttpResponse {

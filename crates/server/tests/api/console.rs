@@ -1,6 +1,7 @@
 //! The web console at `/console`: its files come from the binary under a
 //! CSP that lets it load only its own files, they are never rate limited,
-//! and the sign-in page learns the configured OAuth providers.
+//! the paths mail links open serve the page, and the sign-in page learns the
+//! configured OAuth providers.
 
 use crate::helpers::{Backend, spawn_app};
 use reqwest::StatusCode;
@@ -39,6 +40,34 @@ async fn the_console_is_served_from_the_binary_under_its_own_csp() {
             .unwrap()
             .starts_with("default-src 'none'")
     );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_mail_link_paths_serve_the_console_page() {
+    let app = spawn_app(Backend::Sqlite, &[]).await.unwrap();
+    let page = app.get("/console", None).await.text().await.unwrap();
+    for path in [
+        "/console/verify-email",
+        "/console/reset-password",
+        "/console/confirm-email",
+    ] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers();
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.starts_with("default-src 'self';"), "{csp}");
+        assert_eq!(response.text().await.unwrap(), page, "{path}");
+    }
+    // Only those: any other page-like path is still unknown.
+    let other = app.get("/console/reset-passwords", None).await;
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
     app.cleanup().await;
 }
 

@@ -1,6 +1,6 @@
 // Signed-out pages: sign in (password, or a configured OAuth provider)
-// and sign up. The MFA step and the mail-link pages (verify-email,
-// reset-password, confirm-email) belong here once the API has them.
+// and sign up (the forgotten-password form and the mail-link pages are in
+// ../mail_links.js). The MFA step belongs here once the API has it.
 
 import { login, providers, register } from "../api.js";
 import { field, form, h, mount } from "../ui.js";
@@ -27,6 +27,7 @@ export function signIn(root, context) {
       },
     ),
     oauth,
+    h("p", {}, h("a", { href: "#/forgot" }, "Forgot password?")),
     h("p", {}, "No account yet? ", h("a", { href: "#/signup" }, "Sign up")),
   );
   providers().then((names) => {
