@@ -1,7 +1,7 @@
 //! `GET /ws`: authenticate, register with the hub, upgrade.
 
 use super::Realtime;
-use super::hub::Registration;
+use super::hub::Admitted;
 use super::session::{self, Connection};
 use super::socket;
 use super::takeover::{HandedOver, Takeover};
@@ -12,7 +12,6 @@ use crate::state::AppState;
 use actix_http::ws;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use tokio::sync::{mpsc, oneshot};
 
 /// Where the access token came from.
 pub(super) enum TokenSource {
@@ -125,15 +124,11 @@ pub async fn ws(
     tracing::Span::current().record("user_id", tracing::field::display(principal.user_id));
     let user = state.users.me(&principal).await?;
     let response = handshake(&req, &source)?;
-    let (queue, queue_rx) = mpsc::channel(realtime.config.send_queue);
-    let (close, close_rx) = oneshot::channel();
-    let registration = Registration {
-        principal,
-        display_name: user.display_name.as_str().to_owned(),
-        queue,
-        close,
-    };
-    let Some(id) = realtime.hub.connect(registration).await else {
+    let display_name = user.display_name.as_str().to_owned();
+    let admitted = realtime
+        .hub
+        .admit(principal, display_name, realtime.config.send_queue);
+    let Some(Admitted { id, queue, close }) = admitted.await else {
         return Ok(too_many_sockets());
     };
     let connection = Connection {
@@ -142,7 +137,7 @@ pub async fn ws(
         realtime: realtime.get_ref().clone(),
         items: state.items.clone(),
         agents: state.agents.clone(),
-        close: close_rx,
+        close,
     };
     let span = tracing::info_span!(
         parent: None,
@@ -152,7 +147,7 @@ pub async fn ws(
         otel.kind = tracing::field::Empty,
     );
     link_to_request(&span, &req);
-    let takeover = socket::takeover(Some(queue_rx), span, move |outgoing, incoming| {
+    let takeover = socket::takeover(Some(queue), span, move |outgoing, incoming| {
         session::run(connection, outgoing, incoming)
     });
     Ok(taken_over(response, takeover))

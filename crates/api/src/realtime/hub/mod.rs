@@ -93,6 +93,16 @@ pub struct Registration {
     pub close: oneshot::Sender<CloseSignal>,
 }
 
+/// A member the hub took in ([`Hub::admit`]).
+pub struct Admitted {
+    /// Its id in the hub.
+    pub id: ConnId,
+    /// What the hub sends it, in order.
+    pub queue: mpsc::Receiver<Arc<Outbound>>,
+    /// A close, when one comes.
+    pub close: oneshot::Receiver<CloseSignal>,
+}
+
 enum Command {
     Connect(Registration, oneshot::Sender<Option<ConnId>>),
     Disconnect(ConnId),
@@ -156,11 +166,31 @@ impl Hub {
         let _ = self.commands.send(command);
     }
 
-    /// Registers a connection; `None` when the user is at the limit.
-    pub async fn connect(&self, registration: Registration) -> Option<ConnId> {
+    /// Takes `principal` in as a member (a socket or a stream), named
+    /// `display_name` in presence, with a send queue of `queue_len` frames;
+    /// `None` when the user is at the connection limit.
+    pub async fn admit(
+        &self,
+        principal: Principal,
+        display_name: String,
+        queue_len: usize,
+    ) -> Option<Admitted> {
+        let (queue, queue_rx) = mpsc::channel(queue_len);
+        let (close, close_rx) = oneshot::channel();
+        let registration = Registration {
+            principal,
+            display_name,
+            queue,
+            close,
+        };
         let (reply, answer) = oneshot::channel();
         self.send(Command::Connect(registration, reply));
-        answer.await.ok().flatten()
+        let id = answer.await.ok().flatten()?;
+        Some(Admitted {
+            id,
+            queue: queue_rx,
+            close: close_rx,
+        })
     }
 
     /// Forgets a connection (it closed).

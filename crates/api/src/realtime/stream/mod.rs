@@ -8,7 +8,7 @@ pub mod cursor;
 pub mod events;
 
 use super::Realtime;
-use super::hub::Registration;
+use super::hub::Admitted;
 use super::joining::authorized;
 use super::rooms::Room;
 use super::session::MAX_ROOMS;
@@ -21,7 +21,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use body::Member;
 use cursor::Cursor;
 use serde::Deserialize;
-use tokio::sync::{mpsc, oneshot};
 
 /// The query of `GET /api/v1/stream`.
 #[derive(Debug, Deserialize)]
@@ -112,23 +111,19 @@ pub async fn stream(
         ));
     }
     let user = state.users.me(&principal).await?;
-    let (queue, queue_rx) = mpsc::channel(realtime.config.send_queue);
-    let (close, close_rx) = oneshot::channel();
-    let registration = Registration {
-        principal,
-        display_name: user.display_name.as_str().to_owned(),
-        queue,
-        close,
-    };
-    let Some(id) = realtime.hub.connect(registration).await else {
+    let display_name = user.display_name.as_str().to_owned();
+    let admitted = realtime
+        .hub
+        .admit(principal, display_name, realtime.config.send_queue);
+    let Some(Admitted { id, queue, close }) = admitted.await else {
         return Ok(too_many_sockets());
     };
     let member = Member {
         id,
         principal,
         realtime: realtime.get_ref().clone(),
-        queue: queue_rx,
-        close: close_rx,
+        queue,
+        close,
     };
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
